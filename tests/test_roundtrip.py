@@ -4,7 +4,7 @@
 import json, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
-from fasthf.all import *
+from fasthf.learner import SequenceClassificationLearner, HFLearner
 from fasthf.testing import TINY_TEXT_ARCHS, tiny_text_checkpoint, tiny_corpus
 from transformers import pipeline
 
