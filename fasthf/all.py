@@ -7,7 +7,7 @@ Docs: https://github.com/fasthf/fasthf/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #61d65bc0
+# %% ../nbs/99_all.ipynb #3cebbe57
 from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
@@ -16,5 +16,5 @@ from .callback import *
 from .splitters import *
 from .learner import *
 
-# %% ../nbs/99_all.ipynb #de120af8
+# %% ../nbs/99_all.ipynb #e5f6da52
 __all__ = [_n for _n in dir() if not _n.startswith('_')]
