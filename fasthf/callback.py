@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/callback.html.md"""
 
 # %% ../nbs/03_callback.ipynb #92e02d0d
 from __future__ import annotations
-import inspect
+import functools, inspect
 from fastai.basics import *
 from .text import HFTextInput
 
@@ -23,9 +23,15 @@ def hf_inputs(x)->dict:
                     "an image block for images, or a dict of tensors.")
 
 # %% ../nbs/03_callback.ipynb #510beeef
-def _forward_params(model)->list:
-    return [p for p in inspect.signature(model.forward).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+@functools.cache
+def _signature_params(fn, bound:bool)->tuple:
+    ps = list(inspect.signature(fn).parameters.values())[int(bound):]
+    return tuple(p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+def _forward_params(model)->tuple:
+    "Positional parameters of `model.forward`, read once per forward function (not once per batch)"
+    f = model.forward
+    return _signature_params(getattr(f, '__func__', f), hasattr(f, '__func__'))
 
 def forward_args(
     model:nn.Module, # The model whose `forward` is called

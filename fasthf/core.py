@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f5c0a959
 from __future__ import annotations
-import os, json
+import copy, os, json
 from pathlib import Path
 from fastcore.basics import listify
 from transformers import (AutoConfig, AutoTokenizer, AutoImageProcessor, AutoModelForSequenceClassification,
@@ -16,8 +16,8 @@ from transformers.models.auto.modeling_auto import (MODEL_FOR_SEQUENCE_CLASSIFIC
                                                     MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES)
 
 # %% auto #0
-__all__ = ['TASKS', 'CheckpointError', 'checkpoint_source', 'hf_config', 'check_task', 'hf_tokenizer', 'hf_image_processor',
-           'hf_model']
+__all__ = ['TASKS', 'CheckpointError', 'checkpoint_source', 'hf_config', 'with_labels', 'check_task', 'hf_tokenizer',
+           'hf_image_processor', 'hf_model']
 
 # %% ../nbs/00_core.ipynb #4f2d1e0c
 class CheckpointError(ValueError):
@@ -100,10 +100,18 @@ def hf_config(
     **kwargs # Passed to `AutoConfig.from_pretrained`
 )->PretrainedConfig:
     "Load the config of `ckpt`, with label names taken from `vocab`"
-    if vocab is not None:
-        names = [str(o) for o in listify(vocab)]
-        kwargs.update(num_labels=len(names), id2label=dict(enumerate(names)), label2id={n:i for i,n in enumerate(names)})
-    return _load(AutoConfig, ckpt, 'config', trust_remote_code=trust_remote_code, **kwargs)
+    config = _load(AutoConfig, ckpt, 'config', trust_remote_code=trust_remote_code, **kwargs)
+    return config if vocab is None else with_labels(config, vocab)
+
+def with_labels(
+    config:PretrainedConfig, # A config (changed in place)
+    vocab, # Class names
+)->PretrainedConfig:
+    "Set `num_labels`, `id2label` and `label2id` of `config` from `vocab`"
+    names = [str(o) for o in listify(vocab)]
+    config.num_labels = len(names)
+    config.id2label, config.label2id = dict(enumerate(names)), {n:i for i,n in enumerate(names)}
+    return config
 
 # %% ../nbs/00_core.ipynb #c511f897
 def check_task(
@@ -161,9 +169,8 @@ def hf_model(
 )->PreTrainedModel:
     "Load `ckpt` with a head for `task` and one output per class in `vocab`"
     auto_cls, _ = _task(task)
-    old = hf_config(ckpt, trust_remote_code=trust_remote_code)
-    check_task(old, task)
-    config = hf_config(ckpt, vocab=vocab, trust_remote_code=trust_remote_code, **(config_kwargs or {}))
+    old = check_task(hf_config(ckpt, trust_remote_code=trust_remote_code, **(config_kwargs or {})), task)
+    config = old if vocab is None else with_labels(copy.deepcopy(old), vocab)
     if vocab is not None and old.architectures and any(a.endswith(('ForSequenceClassification', 'ForImageClassification')) for a in old.architectures) \
        and old.num_labels != config.num_labels:
         warnings.warn(f"{ckpt!r} has a classification head for {old.num_labels} classes but the data has {config.num_labels}: "

@@ -12,6 +12,7 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
 from .text import *
+from .text import _is_missing
 from .callback import *
 from .splitters import *
 
@@ -96,7 +97,9 @@ def _check_text_model(model, tfm):
         raise ValueError(f"The tokenizer has {len(tfm.tokenizer)} tokens but the model's embedding has {emb.num_embeddings} rows: "
                          "the tokenizer comes from another checkpoint. Pass the same checkpoint to `HFTextBlock` and `hf_learner`.")
     limit = getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
-    if getattr(model.config, 'model_type', '') in ('roberta', 'xlm-roberta', 'camembert', 'longformer') and limit: limit -= 2
+    # RoBERTa-style position embeddings start after their padding index, so fewer positions are usable
+    pos = getattr(getattr(model.base_model, 'embeddings', None), 'position_embeddings', None)
+    if limit and isinstance(pos, nn.Embedding) and pos.padding_idx is not None: limit = pos.num_embeddings - pos.padding_idx - 1
     if limit and tfm.max_length > limit and getattr(model.config, 'position_embedding_type', 'absolute') == 'absolute':
         raise ValueError(f"max_length={tfm.max_length} is above the {limit} positions the model has: pass max_length<={limit} to `HFTextBlock`.")
 
@@ -161,15 +164,14 @@ def _check_columns(columns, text_cols, label_col):
 
 def _check_values(get_col, text_cols, label_col):
     for j, c in enumerate(text_cols):
-        vals = get_col(c)
-        bad = [i for i, v in enumerate(vals) if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA]
+        bad = [i for i, v in enumerate(get_col(c)) if _is_missing(v)]
         if bad:
             which = f" (the {'first' if j == 0 else 'second'} text of the pair)" if len(text_cols) == 2 else ''
             raise ValueError(f"Column {c!r}{which} has no text in {len(bad)} row(s), first at row {bad[0]}. "
                              f"Drop or fill them first, e.g. `df.dropna(subset={list(text_cols)})`.")
     if label_col is None: return
     labels = get_col(label_col)
-    bad = [i for i, v in enumerate(labels) if v is None or (isinstance(v, float) and np.isnan(v))]
+    bad = [i for i, v in enumerate(labels) if _is_missing(v)]
     if bad: raise ValueError(f"Label column {label_col!r} is empty in {len(bad)} row(s), first at row {bad[0]}: drop those rows or label them.")
     classes = set(labels)
     if len(classes) < 2: raise ValueError(f"Label column {label_col!r} holds one class only ({next(iter(classes))!r}): "

@@ -35,43 +35,35 @@ def _body(model):
 def hf_groups(model:nn.Module)->dict:
     "Named parameter groups of `model`: embeddings, lower, upper, head (as lists of (name, param))"
     m, body = _body(model)
-    if body is None: # plain model: last child with parameters is the head
-        kids = [(n, c) for n, c in m.named_children() if _nparams(c) > 0]
-        body_names = {f'{n}.{pn}' for n, c in kids[:-1] for pn, _ in c.named_parameters()}
-        body = m if len(kids) > 1 else None
-    else: body_names = {id(p) for p in body.parameters()}
+    if body is None: # plain model: the last child with parameters is the head, the others the body
+        kids = [c for c in m.children() if _nparams(c) > 0]
+        body = nn.ModuleList(kids[:-1]) if len(kids) > 1 else None
     allp = list(m.named_parameters())
     if body is None: return dict(embeddings=[], lower=[], upper=[], head=allp)
-    if body is m: body_ps = [(n, p) for n, p in allp if n in body_names]
-    else:
-        full = {id(p): n for n, p in allp}
-        body_ps = [(full[id(p)], p) for _, p in body.named_parameters()]
-    body_ids = {id(p) for _, p in body_ps}
+    body_ids = {id(p) for p in body.parameters()}
+    body_ps = [(n, p) for n, p in allp if id(p) in body_ids]
     head = [(n, p) for n, p in allp if id(p) not in body_ids]
-    st = layer_stack(body if body is not m else nn.ModuleDict(dict(kids[:-1])))
-    if st is None: return dict(embeddings=[], lower=body_ps[:len(body_ps)//2], upper=body_ps[len(body_ps)//2:], head=head)
-    stack = st[1]
-    stack_ids = [id(p) for p in stack.parameters()]
-    first = next(i for i, (_, p) in enumerate(body_ps) if id(p) in set(stack_ids))
-    in_stack = set(stack_ids)
-    emb = [(n, p) for n, p in body_ps[:first] if id(p) not in in_stack]
-    after = [(n, p) for n, p in body_ps[first:] if id(p) not in in_stack]
+    st = layer_stack(body)
+    if st is None:
+        half = len(body_ps)//2
+        return dict(embeddings=[], lower=body_ps[:half], upper=body_ps[half:], head=head)
+    in_stack = {id(p) for p in st[1].parameters()}
+    first = next(i for i, (_, p) in enumerate(body_ps) if id(p) in in_stack)
     name = {id(p): n for n, p in body_ps}
-    blocks = [[(name[id(p)], p) for p in b.parameters()] for b in stack if _nparams(b) > 0]
-    if len(blocks) >= 2:
-        half = len(blocks)//2
-        lower, upper = sum(blocks[:half], []), sum(blocks[half:], [])
-    else:
+    blocks = [[(name[id(p)], p) for p in b.parameters()] for b in st[1] if _nparams(b) > 0]
+    if len(blocks) < 2: # one shared block: split its parameters in two halves
         ps = blocks[0] if blocks else []
-        lower, upper = ps[:len(ps)//2], ps[len(ps)//2:]
-    groups = dict(embeddings=emb, lower=lower, upper=upper + after, head=head)
+        blocks = [ps[:len(ps)//2], ps[len(ps)//2:]]
+    half = len(blocks)//2
+    groups = dict(embeddings=body_ps[:first], lower=sum(blocks[:half], []),
+                  upper=sum(blocks[half:], []) + [(n, p) for n, p in body_ps[first:] if id(p) not in in_stack], head=head)
     return _new_to_head(groups, getattr(m, 'fasthf_new_params', ()))
 
 def _new_to_head(groups, new):
     "Move parameters that were newly initialised (not in the checkpoint) into the head group"
     new = set(new)
-    if not new: return groups
-    moved = [(n, p) for g in ('embeddings', 'lower', 'upper') for n, p in groups[g] if any(n == k or k.endswith('.'+n) or n.endswith('.'+k) for k in new)]
+    moved = [(n, p) for g in ('embeddings', 'lower', 'upper') for n, p in groups[g] if n in new]
+    if not moved: return groups
     ids = {id(p) for _, p in moved}
     res = {g: [(n, p) for n, p in ps if id(p) not in ids] for g, ps in groups.items() if g != 'head'}
     res['head'] = moved + groups['head']

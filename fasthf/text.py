@@ -146,10 +146,10 @@ class HFTextDL(SortedDL):
         if res is None: res = self.res if dataset is None else None
         return TfmdDL.new(self, dataset=dataset, res=res, sort_func=self.sort_func, **kwargs)
 
-    def pad_fraction(self)->float:
-        "Share of pad tokens among all tokens in one epoch of this DataLoader's batches"
+    def pad_fraction(self, idxs=None)->float:
+        "Share of pad tokens among all tokens in the batches of one epoch (or of the order `idxs`)"
         res, pad, tot = self.res, 0, 0
-        for b in self.chunkify(list(self.get_idxs())):
+        for b in self.chunkify(list(self.get_idxs() if idxs is None else idxs)):
             ls = [res[i] for i in b]
             pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
         return pad/max(tot, 1)

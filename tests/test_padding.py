@@ -11,13 +11,6 @@ MRPC = Path(__file__).resolve().parents[2]/'shared'/'data'/'glue'/'MRPC'/'train.
 
 def mrpc(): return glue_tsv(MRPC)
 
-def pad_fraction(dl, idxs):
-    pad = tot = 0
-    for b in dl.chunkify(list(idxs)):
-        ls = [dl.res[i] for i in b]
-        pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
-    return pad/tot
-
 @pytest.mark.skipif(not MRPC.exists(), reason='needs ../shared/data/glue/MRPC')
 def test_mrpc_pad_fraction():
     df = mrpc()
@@ -25,9 +18,9 @@ def test_mrpc_pad_fraction():
     dls = DataBlock(blocks=(HFTextBlock(minilm_path(), max_length=128), CategoryBlock), get_x=ColReader(['sentence1', 'sentence2']),
                     get_y=ColReader('label'), splitter=RandomSplitter(0.1, seed=0)).dataloaders(df, bs=32)
     dl = dls.train
-    fasthf = [pad_fraction(dl, dl.get_idxs()) for _ in range(3)]
+    fasthf = [dl.pad_fraction() for _ in range(3)]
     rng = np.random.default_rng(0)
-    rand = pad_fraction(dl, rng.permutation(len(dl.dataset)))
+    rand = dl.pad_fraction(rng.permutation(len(dl.dataset)))
     print(f'pad fraction: fasthf {np.mean(fasthf):.4f}, random order {rand:.4f}')
     assert max(fasthf) <= 0.05
     assert rand > 0.2

@@ -5,15 +5,18 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_DATASETS_OFFLINE=1 WANDB_MODE=offline
 B=.venv/bin
-# nbdev is the source of truth: exporting must not change fasthf/, and notebooks must be clean
+# nbdev is the source of truth: exporting must not change fasthf/ or README.md, and cleaning must not change nbs/
+snap() { find "$@" -type f \( -name '*.py' -o -name '*.md' -o -name '*.ipynb' \) -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 md5sum; }
+before=$(snap fasthf README.md)
 $B/nbdev-export
 $B/python tools/make_readme.py
-if [ -n "$(git status --porcelain -- fasthf README.md)" ]; then
-  echo "fasthf/ or README.md differs from what the notebooks export:"; git status --porcelain -- fasthf README.md; git diff --stat -- fasthf README.md; exit 1
+if [ "$before" != "$(snap fasthf README.md)" ]; then
+  echo "fasthf/ or README.md differed from what the notebooks export (now re-exported):"; diff <(echo "$before") <(snap fasthf README.md) || true; exit 1
 fi
+before=$(snap nbs)
 $B/nbdev-clean
-if [ -n "$(git status --porcelain -- nbs)" ]; then
-  echo "Notebooks are not clean (run nbdev-clean):"; git status --porcelain -- nbs; exit 1
+if [ "$before" != "$(snap nbs)" ]; then
+  echo "Notebooks were not clean (nbdev-clean has now cleaned them):"; diff <(echo "$before") <(snap nbs) || true; exit 1
 fi
 $B/nbdev-test --n-workers 2
 $B/python -m pytest -q -p no:cacheprovider tests "$@"
