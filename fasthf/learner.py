@@ -6,19 +6,21 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #9ccc8afd
 from __future__ import annotations
-import bisect, json, warnings
+import bisect, json, os, warnings
 import numpy as np, pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
 from .text import *
 from .text import _is_missing
+from .vision import *
+from PIL import Image, UnidentifiedImageError
 from .callback import *
 from .splitters import *
 
 # %% auto #0
 __all__ = ['dls_tokenizer', 'HFLearner', 'hf_learner', 'HFDatasetRows', 'ClassLabelReader', 'SequenceClassificationLearner',
-           'SentencePairLearner']
+           'SentencePairLearner', 'ImageClassificationLearner']
 
 # %% ../nbs/06_learner.ipynb #37c2bc64
 def dls_tokenizer(dls)->HFBatchTokenizer|None:
@@ -32,7 +34,8 @@ def _is_pair(dls)->bool:
 
 def _dls_task(dls)->str:
     if dls_tokenizer(dls) is not None: return 'sequence-classification'
-    raise ValueError("These DataLoaders hold no fasthf block: build them with `HFTextBlock(ckpt)` for texts.")
+    if dls_image_tfm(dls) is not None: return 'image-classification'
+    raise ValueError("These DataLoaders hold no fasthf block: build them with `HFTextBlock(ckpt)` for texts or `HFImageBlock(ckpt)` for images.")
 
 def _check_vocab(dls):
     vocab = getattr(dls, 'vocab', None)
@@ -43,6 +46,11 @@ def _check_vocab(dls):
     return list(vocab)
 
 # %% ../nbs/06_learner.ipynb #5c73ef84
+def _guess_task(config)->str:
+    "The task of a checkpoint saved without fasthf.json: image classification for image-only architectures"
+    img, txt = TASKS['image-classification'][1], TASKS['sequence-classification'][1]
+    return 'image-classification' if config.model_type in img and config.model_type not in txt else 'sequence-classification'
+
 class HFLearner(Learner):
     "A `Learner` around a transformers model"
     @property
@@ -57,11 +65,35 @@ class HFLearner(Learner):
         t = dls_tokenizer(self.dls)
         return None if t is None else t.tokenizer
 
+    @property
+    def image_processor(self):
+        "The image processor the DataLoaders reproduce"
+        t = dls_image_tfm(self.dls)
+        return None if t is None else t.processor
+
+    def _rm_type_tfms(self, item):
+        "For a raw image (path, PIL image, array, bytes), start the type transforms at `HFImage.create`, after `get_x`"
+        if dls_image_tfm(self.dls) is None or not isinstance(item, (str, os.PathLike, bytes, Image.Image, np.ndarray, Tensor)): return None
+        return len(self.dls.valid_ds.tls[0].tfms.fs) - 1
+
+    def predict(self, item, rm_type_tfms=None, with_input=False):
+        "fastai's `predict`, also for an image given as a path (str or `Path`), PIL image, array or bytes"
+        return super().predict(item, rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), with_input=with_input)
+
+    def test_dl(self,
+        items, # Texts, pairs, a DataFrame or `datasets.Dataset` like the training data, or images (paths, PIL images, arrays)
+        rm_type_tfms=None, # Passed to `dls.test_dl` (found for raw images)
+        **kwargs # Passed to `dls.test_dl`
+    )->TfmdDL:
+        "`dls.test_dl` that also takes raw images whatever the training items were"
+        if rm_type_tfms is None and isinstance(items, (list, tuple, L)) and len(items): rm_type_tfms = self._rm_type_tfms(items[0])
+        return self.dls.test_dl(items, rm_type_tfms=rm_type_tfms, **kwargs)
+
     def save_pretrained(self,
         path, # Folder to write (created if needed)
         **kwargs # Passed to the model's `save_pretrained`
     )->Path:
-        "Write the model (safetensors), its tokenizer and fasthf's settings as a HF-native folder"
+        "Write the model (safetensors), its tokenizer or image processor and fasthf's settings as a HF-native folder"
         path = Path(path); path.mkdir(parents=True, exist_ok=True)
         self.hf_model.save_pretrained(path, **kwargs)
         t = dls_tokenizer(self.dls)
@@ -69,6 +101,7 @@ class HFLearner(Learner):
         if t is not None:
             t.tokenizer.save_pretrained(path)
             meta.update(max_length=t.max_length, pair=_is_pair(self.dls))
+        if self.image_processor is not None: self.image_processor.save_pretrained(path)
         (path/'fasthf.json').write_text(json.dumps(meta, indent=2))
         return path
 
@@ -83,9 +116,14 @@ class HFLearner(Learner):
         config = hf_config(src)
         meta = json.loads((Path(src)/'fasthf.json').read_text()) if (Path(src)/'fasthf.json').exists() else {}
         vocab = [config.id2label[i] for i in range(config.num_labels)]
-        block = HFTextBlock(src, max_length=meta.get('max_length'))
-        cols = ['text', 'text_2'] if meta.get('pair') else ['text']
-        rows = [{'text': v, 'text_2': v, 'label': v} for v in vocab]
+        task = meta.get('task') or _guess_task(config)
+        if task == 'image-classification':
+            block, cols = HFImageBlock(src), 'image'
+            rows = [{'image': Image.new('RGB', (8, 8)), 'label': v} for v in vocab]
+        else:
+            block = HFTextBlock(src, max_length=meta.get('max_length'))
+            cols = ['text', 'text_2'] if meta.get('pair') else ['text']
+            rows = [{'text': v, 'text_2': v, 'label': v} for v in vocab]
         dls = DataBlock(blocks=(block, CategoryBlock(vocab=vocab)), get_x=ColReader(cols), get_y=ColReader('label'),
                         splitter=IndexSplitter([])).dataloaders(rows, bs=bs)
         return hf_learner(dls, src, freeze=False, learner_cls=cls, **kwargs)
@@ -102,6 +140,25 @@ def _check_text_model(model, tfm):
     if limit and isinstance(pos, nn.Embedding) and pos.padding_idx is not None: limit = pos.num_embeddings - pos.padding_idx - 1
     if limit and tfm.max_length > limit and getattr(model.config, 'position_embedding_type', 'absolute') == 'absolute':
         raise ValueError(f"max_length={tfm.max_length} is above the {limit} positions the model has: pass max_length<={limit} to `HFTextBlock`.")
+
+def _check_image_model(model, dls):
+    dl = dls.valid if len(dls.valid_ds) else dls.train
+    x = dl.new(bs=1, shuffle=False, drop_last=False).one_batch()[0].as_subclass(Tensor).cpu()
+    h, w = x.shape[-2:]
+    ps = getattr(model.config, 'patch_size', None)
+    ps = min(ps) if isinstance(ps, (list, tuple)) else ps
+    size = getattr(model.config, 'image_size', None)
+    fix = (f"Build the image block for the model's size, e.g. `HFImageBlock(ckpt, size={{'height': {size}, 'width': {size}}})`"
+           if isinstance(size, int) else "Build the image block from the model's own checkpoint: `HFImageBlock(ckpt)`")
+    if isinstance(ps, int) and min(h, w) < ps:
+        raise ValueError(f"Images reach the model as {h}x{w} pixels, smaller than its {ps}x{ps} patches. {fix}.")
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad(): model(pixel_values=x)
+    except Exception as e:
+        raise ValueError(f"The model cannot take the {h}x{w} images the image block makes ({type(e).__name__}: {e}). {fix}.") from e
+    finally: model.train(was)
 
 @delegates(Learner.__init__)
 def hf_learner(
@@ -125,6 +182,7 @@ def hf_learner(
     model = hf_model(ckpt, task=task, vocab=vocab, tokenizer=tfm.tokenizer if tfm else None,
                      trust_remote_code=trust_remote_code, **(model_kwargs or {}))
     if tfm is not None: _check_text_model(model, tfm)
+    if task == 'image-classification': _check_image_model(model, dls)
     cbs = [HFModelCallback(use_hf_loss=use_hf_loss)] + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), splitter=splitter,
                                         train_bn=train_bn, cbs=cbs, **kwargs)
@@ -180,18 +238,40 @@ def _check_values(get_col, text_cols, label_col):
 # %% ../nbs/06_learner.ipynb #2d20804e
 def _tuple(o): return (o,) if isinstance(o, str) else tuple(o)
 
+def _task_learner(cls, block, source, ckpt, get_x, get_y, splitter, vocab, bs, seed, metrics, dl_kwargs, **kwargs):
+    "The `DataBlock`, DataLoaders and learner every task learner's constructors end with"
+    dblock = DataBlock(blocks=(block, CategoryBlock(vocab=vocab)), get_x=get_x, get_y=get_y, splitter=splitter)
+    if seed is not None: set_seed(seed)
+    dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
+    return hf_learner(dls, ckpt, metrics=ifnone(metrics, [accuracy]), learner_cls=cls, **kwargs)
+
+def _dataset_parts(ds, train_split, valid_split)->list:
+    "[train, valid] of a `DatasetDict`, or [ds] of a single `Dataset`"
+    if hasattr(ds, 'keys') and not hasattr(ds, 'column_names') or isinstance(getattr(ds, 'column_names', None), dict):
+        for s in (train_split, valid_split):
+            if s not in ds: raise ValueError(f"The DatasetDict has no split {s!r}; its splits are {list(ds.keys())}. Pass train_split/valid_split.")
+        return [ds[train_split], ds[valid_split]]
+    return [ds]
+
+def _dataset_source(parts, x_cols, label_col, valid_pct, seed):
+    "Lazy rows, label reader, vocab (from a `ClassLabel`) and splitter for `datasets` parts"
+    parts = [p.select_columns(list(x_cols) + [label_col]) for p in parts]
+    rows = HFDatasetRows(parts)
+    feat = parts[0].features[label_col]
+    if hasattr(feat, 'names') and hasattr(feat, 'int2str'): get_y, vocab = ClassLabelReader(label_col, feat.names), list(feat.names)
+    else: get_y, vocab = ColReader(label_col), None
+    if len(parts) == 2: splitter = IndexSplitter(list(range(len(parts[0]), len(rows))))
+    else: splitter = RandomSplitter(valid_pct, seed=seed)
+    return rows, get_y, vocab, splitter
+
 class SequenceClassificationLearner(HFLearner):
     "Fine-tune a checkpoint to classify texts or text pairs"
     _text_cols = ('text',)
 
     @classmethod
     def _build(cls, source, ckpt, text_cols, get_y, splitter, vocab, max_length, bs, seed, metrics, dl_kwargs, **kwargs):
-        text_cols = _tuple(text_cols)
         block = HFTextBlock(ckpt, max_length=max_length, trust_remote_code=kwargs.get('trust_remote_code', False))
-        dblock = DataBlock(blocks=(block, CategoryBlock(vocab=vocab)), get_x=ColReader(list(text_cols)), get_y=get_y, splitter=splitter)
-        if seed is not None: set_seed(seed)
-        dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
-        return hf_learner(dls, ckpt, metrics=ifnone(metrics, [accuracy]), learner_cls=cls, **kwargs)
+        return _task_learner(cls, block, source, ckpt, ColReader(list(_tuple(text_cols))), get_y, splitter, vocab, bs, seed, metrics, dl_kwargs, **kwargs)
 
     @classmethod
     def from_df(cls,
@@ -235,23 +315,126 @@ class SequenceClassificationLearner(HFLearner):
     ):
         "A learner from a `datasets.Dataset` or `DatasetDict`"
         text_cols = _tuple(ifnone(text_cols, cls._text_cols))
-        if hasattr(ds, 'keys') and not hasattr(ds, 'column_names') or isinstance(getattr(ds, 'column_names', None), dict):
-            for s in (train_split, valid_split):
-                if s not in ds: raise ValueError(f"The DatasetDict has no split {s!r}; its splits are {list(ds.keys())}. Pass train_split/valid_split.")
-            parts = [ds[train_split], ds[valid_split]]
-        else: parts = [ds]
+        parts = _dataset_parts(ds, train_split, valid_split)
         for p in parts:
             _check_columns(p.column_names, text_cols, label_col)
             _check_values(lambda c: list(p[c]), text_cols, label_col)
-        parts = [p.select_columns(list(text_cols) + [label_col]) for p in parts]
-        rows = HFDatasetRows(parts)
-        feat = parts[0].features[label_col]
-        if hasattr(feat, 'names') and hasattr(feat, 'int2str'): get_y, vocab = ClassLabelReader(label_col, feat.names), list(feat.names)
-        else: get_y, vocab = ColReader(label_col), None
-        if len(parts) == 2: splitter = IndexSplitter(list(range(len(parts[0]), len(rows))))
-        else: splitter = RandomSplitter(valid_pct, seed=seed)
+        rows, get_y, vocab, splitter = _dataset_source(parts, list(text_cols), label_col, valid_pct, seed)
         return cls._build(rows, ckpt, text_cols, get_y, splitter, vocab, max_length, bs, seed, metrics, dl_kwargs, **kwargs)
 
 class SentencePairLearner(SequenceClassificationLearner):
     "Fine-tune a checkpoint to classify pairs of sentences (MRPC-style: paraphrase, entailment...)"
     _text_cols = ('sentence1', 'sentence2')
+
+# %% ../nbs/06_learner.ipynb #654ceb88
+def _check_image_files(files):
+    "Open the header of every file: the first one that is missing or not an image is named"
+    for f in files:
+        try:
+            with Image.open(f) as im: im.size
+        except FileNotFoundError:
+            raise ImageReadError(f"Image file {str(f)!r} does not exist: check the paths (and `folder`, which is put in front of them).") from None
+        except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as e:
+            raise ImageReadError(f"{str(f)!r} is not a readable image ({e}). Remove it from the data or replace it, then build the learner again.") from None
+
+def _class_folders(root:Path)->list:
+    "Class subfolders of `root`, each checked to hold images"
+    classes = [d for d in sorted(root.iterdir()) if d.is_dir()]
+    if not classes: raise ValueError(f"{str(root)!r} holds no class subfolders: put the images of each class in their own folder ({root}/<class>/*.jpg).")
+    for d in classes:
+        if not len(get_image_files(d)): raise ValueError(f"Class folder {str(d)!r} holds no images: add images of that class or remove the folder.")
+    return classes
+
+class ImageClassificationLearner(HFLearner):
+    "Fine-tune ViT or any image-classification checkpoint"
+    @classmethod
+    def _build(cls, source, ckpt, get_x, get_y, splitter, vocab, aug_tfms, processor_kwargs, bs, seed, metrics, dl_kwargs, **kwargs):
+        block = HFImageBlock(ckpt, aug_tfms=aug_tfms, trust_remote_code=kwargs.get('trust_remote_code', False), **(processor_kwargs or {}))
+        return _task_learner(cls, block, source, ckpt, get_x, get_y, splitter, vocab, bs, seed, metrics, dl_kwargs, **kwargs)
+
+    @classmethod
+    def from_folder(cls,
+        path, # Folder with `train`/`valid` subfolders of class folders (or class folders only, with `valid_pct`)
+        ckpt, # Hub name or local folder of the pretrained model
+        train:str='train', # Name of the training subfolder
+        valid:str='valid', # Name of the validation subfolder
+        valid_pct:float|None=None, # Without a validation folder: share of training images held out at random
+        aug_tfms=None, # Batch augmentations: a list of transforms, or True for fastai's `aug_transforms()`
+        processor_kwargs:dict|None=None, # Passed to `AutoImageProcessor.from_pretrained`
+        bs:int=32, # Batch size
+        seed:int|None=42, # Seed for the split and the head's initialisation
+        metrics=None, # fastai metrics (default `accuracy`)
+        dl_kwargs:dict|None=None, # Passed to `dataloaders`
+        **kwargs # Passed to `hf_learner`
+    ):
+        "A learner from an ImageNet-style folder of images (the folder is only read)"
+        path = Path(path)
+        if not path.is_dir(): raise ValueError(f"{str(path)!r} is not a folder: pass a folder of class subfolders ({path}/train/<class>/*.jpg, {path}/valid/<class>/*.jpg).")
+        if valid_pct is None:
+            if not (path/train).is_dir(): raise ValueError(f"{str(path)!r} has no {train!r} folder: pass `train=`/`valid=` with the names of its training and "
+                                                           "validation folders, or `valid_pct=0.2` if it holds only class folders.")
+            if not (path/valid).is_dir(): raise ValueError(f"{str(path)!r} has no {valid!r} folder to validate on and no splitter was given: pass `valid_pct=0.2` "
+                                                           f"to hold out 20% of the training images at random, or `valid=` with the name of the validation folder.")
+            roots = [path/train, path/valid]
+        else: roots = [path/train if (path/train).is_dir() else path]
+        dirs = _class_folders(roots[0]) + [d for r in roots[1:] for d in sorted(r.iterdir()) if d.is_dir()]
+        files = L(f for d in dirs for f in get_image_files(d))
+        _check_image_files(files)
+        splitter = GrandparentSplitter(train, valid) if valid_pct is None else RandomSplitter(valid_pct, seed=seed)
+        return cls._build(files, ckpt, None, parent_label, splitter, None, aug_tfms, processor_kwargs, bs, seed, metrics, dl_kwargs, **kwargs)
+
+    @classmethod
+    def from_df(cls,
+        df:pd.DataFrame, # One row per image (the DataFrame is not modified)
+        ckpt, # Hub name or local folder of the pretrained model
+        image_col:str='image', # Column of image paths (or PIL images, bytes, arrays)
+        label_col:str='label', # Label column
+        folder=None, # Folder the paths are relative to
+        valid_col:str|None=None, # Boolean column marking validation rows (else a random `valid_pct` split)
+        valid_pct:float=0.2, # Share of rows kept for validation without `valid_col`
+        aug_tfms=None, # Batch augmentations: a list of transforms, or True for fastai's `aug_transforms()`
+        processor_kwargs:dict|None=None, # Passed to `AutoImageProcessor.from_pretrained`
+        bs:int=32, # Batch size
+        seed:int|None=42, # Seed for the split and the head's initialisation
+        metrics=None, # fastai metrics (default `accuracy`)
+        dl_kwargs:dict|None=None, # Passed to `dataloaders`
+        **kwargs # Passed to `hf_learner`
+    ):
+        "A learner from a DataFrame (or a list of dicts) of images and labels"
+        if isinstance(df, list): df = pd.DataFrame(df)
+        _check_columns(df.columns, [image_col], label_col)
+        if valid_col is not None: _check_columns(df.columns, [valid_col], None)
+        _check_values(lambda c: df[c].tolist(), [], label_col)
+        ims = df[image_col].tolist()
+        bad = [i for i, v in enumerate(ims) if _is_missing(v)]
+        if bad: raise ValueError(f"Column {image_col!r} has no image in {len(bad)} row(s), first at row {bad[0]}: drop those rows or fill them.")
+        pref = Path(folder) if folder is not None else None
+        _check_image_files([(pref/str(v) if pref else v) for v in ims if isinstance(v, (str, os.PathLike))])
+        splitter = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed)
+        return cls._build(df, ckpt, ColReader(image_col, pref=pref), ColReader(label_col), splitter, None, aug_tfms, processor_kwargs,
+                          bs, seed, metrics, dl_kwargs, **kwargs)
+
+    @classmethod
+    def from_dataset(cls,
+        ds, # A `datasets.Dataset` or `DatasetDict` with an image column (read lazily, never modified)
+        ckpt, # Hub name or local folder of the pretrained model
+        image_col:str='image', # Image column (a `datasets.Image` feature, or paths)
+        label_col:str='label', # Label column (a `ClassLabel` gives the class names)
+        train_split:str='train', # Split to train on, for a `DatasetDict`
+        valid_split:str='validation', # Split to validate on, for a `DatasetDict`
+        valid_pct:float=0.2, # Share of rows kept for validation from a single `Dataset`
+        aug_tfms=None, # Batch augmentations: a list of transforms, or True for fastai's `aug_transforms()`
+        processor_kwargs:dict|None=None, # Passed to `AutoImageProcessor.from_pretrained`
+        bs:int=32, # Batch size
+        seed:int|None=42, # Seed for the split and the head's initialisation
+        metrics=None, # fastai metrics (default `accuracy`)
+        dl_kwargs:dict|None=None, # Passed to `dataloaders`
+        **kwargs # Passed to `hf_learner`
+    ):
+        "A learner from a `datasets.Dataset` or `DatasetDict` with an `Image` column"
+        parts = _dataset_parts(ds, train_split, valid_split)
+        for p in parts:
+            _check_columns(p.column_names, [image_col], label_col)
+            _check_values(lambda c: list(p[c]), [], label_col)
+        rows, get_y, vocab, splitter = _dataset_source(parts, [image_col], label_col, valid_pct, seed)
+        return cls._build(rows, ckpt, ColReader(image_col), get_y, splitter, vocab, aug_tfms, processor_kwargs, bs, seed, metrics, dl_kwargs, **kwargs)

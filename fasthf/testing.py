@@ -8,13 +8,13 @@ Docs: https://github.com/fasthf/fasthf/testing.html.md"""
 from __future__ import annotations
 import atexit, functools, random, shutil, tempfile
 from pathlib import Path
-import torch
+import numpy as np, torch
 from transformers import AutoConfig, AutoModel, PreTrainedTokenizerFast, AutoImageProcessor
 from tokenizers import Tokenizer, models, trainers, pre_tokenizers, processors, decoders, normalizers
 
 # %% auto #0
 __all__ = ['WORDS', 'TINY_TEXT', 'TINY_TEXT_ARCHS', 'TINY_IMAGE', 'TINY_IMAGE_ARCHS', 'tiny_corpus', 'minilm_path',
-           'tiny_tokenizer', 'tiny_text_checkpoint', 'tiny_image_checkpoint']
+           'tiny_tokenizer', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images', 'tiny_image_folder']
 
 # %% ../nbs/90_testing.ipynb #23fea8cd
 WORDS = ("the a an this that man woman child dog cat car house tree film movie story plot actor actress scene music "
@@ -147,15 +147,16 @@ def tiny_text_checkpoint(
     return path
 
 # %% ../nbs/90_testing.ipynb #6f7d3103
+_IMAGENET = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]) # what real Swin and ConvNeXt checkpoints normalize with
 TINY_IMAGE = {
     'vit':      (dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, patch_size=8),
                  dict(size={'height':32, 'width':32})),
     'deit':     (dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=37, patch_size=8),
                  dict(size={'height':36, 'width':36}, crop_size={'height':32, 'width':32}, do_center_crop=True)),
     'swin':     (dict(embed_dim=16, depths=[1, 1], num_heads=[1, 2], window_size=4, patch_size=4),
-                 dict(size={'height':32, 'width':32})),
+                 dict(size={'height':32, 'width':32}, resample=3, image_mean=_IMAGENET[0], image_std=_IMAGENET[1])),
     'convnext': (dict(hidden_sizes=[8, 16], depths=[1, 1], num_stages=2),
-                 dict(size={'shortest_edge':32}, crop_pct=0.875)),
+                 dict(size={'shortest_edge':32}, crop_pct=0.875, image_mean=_IMAGENET[0], image_std=_IMAGENET[1])),
 }
 TINY_IMAGE_ARCHS = tuple(TINY_IMAGE)
 _PROC = {'vit':'ViTImageProcessor', 'deit':'DeiTImageProcessor', 'swin':'ViTImageProcessor', 'convnext':'ConvNextImageProcessor'}
@@ -176,4 +177,40 @@ def tiny_image_checkpoint(
     path = _root()/f'image-{arch}-{seed}'
     model.save_pretrained(path)
     proc.save_pretrained(path)
+    return path
+
+# %% ../nbs/90_testing.ipynb #a11d6c9b
+def tiny_images(
+    n:int=48, # Number of images
+    seed:int=0, # Same images for the same seed
+    size:tuple=(40, 48), # (height, width)
+)->list: # (PIL image, label) pairs, labels 'dark' and 'light' alternating
+    "`n` random RGB images of circles, labelled by their background: 'dark' or 'light'"
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    h, w = size
+    y, x = np.mgrid[0:h, 0:w]
+    res = []
+    for i in range(n):
+        lab = ('dark', 'light')[i % 2]
+        a = np.empty((h, w, 3)); a[:] = rng.uniform(0, 90, 3) if lab == 'dark' else rng.uniform(165, 255, 3)
+        for _ in range(3):
+            cy, cx, r = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(3, 10)
+            a[(y-cy)**2 + (x-cx)**2 < r*r] = rng.uniform(0, 255, 3)
+        res.append((Image.fromarray(a.astype(np.uint8)), lab))
+    return res
+
+def tiny_image_folder(
+    path, # Folder to write (created): path/train/<label>/*.png and path/valid/<label>/*.png
+    n:int=48, # Number of images
+    seed:int=0, # Same images for the same seed
+    valid_every:int=4, # Every `valid_every`-th image goes to valid/
+)->Path:
+    "Write `tiny_images` as an ImageNet-style folder, cycling through RGB, grayscale, RGBA and palette PNGs"
+    path = Path(path)
+    for i, (im, lab) in enumerate(tiny_images(n, seed)):
+        d = path/('valid' if i % valid_every == 0 else 'train')/lab
+        d.mkdir(parents=True, exist_ok=True)
+        mode = ('RGB', 'L', 'RGBA', 'P')[(i//2) % 4]
+        (im.convert(mode) if mode != 'P' else im.quantize(64)).save(d/f'{i:04d}.png')
     return path

