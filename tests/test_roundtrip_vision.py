@@ -1,0 +1,56 @@
+"""Every tiny image architecture (ViT, DeiT, Swin, ConvNeXt): ImageNet-style folder -> one `fit_one_cycle` epoch ->
+export -> `load_learner` in a fresh process gives identical probabilities -> `save_pretrained` -> the
+`image-classification` pipeline gives the same top-1 and probabilities within 1e-4, and `HFLearner.from_pretrained`
+(no pickle) the same probabilities."""
+import json, subprocess, sys, warnings
+from pathlib import Path
+import numpy as np, pytest, torch
+from PIL import Image
+from fasthf.learner import ImageClassificationLearner, HFLearner
+from fasthf.testing import TINY_IMAGE_ARCHS, tiny_image_checkpoint, tiny_image_folder
+from transformers import pipeline
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('rtv')
+    folder = tiny_image_folder(tmp/'toy', n=48)
+    res = {}
+    for arch in TINY_IMAGE_ARCHS:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            learn = ImageClassificationLearner.from_folder(folder, tiny_image_checkpoint(arch), bs=8)
+        learn.unfreeze()
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1, 1e-3)
+        assert np.isfinite(learn.recorder.losses[-1].item())
+        items = [str(f) for f in learn.dls.valid_ds.items[:8]]
+        probs, _ = learn.get_preds(dl=learn.test_dl(items))
+        learn.export(tmp/f'{arch}.pkl')
+        hf = learn.save_pretrained(tmp/f'{arch}-hf')
+        res[arch] = dict(learn=learn, items=items, probs=probs, pkl=str(tmp/f'{arch}.pkl'), hf=hf)
+    return res, tmp
+
+def test_fresh_process_load_learner(trained):
+    res, tmp = trained
+    cases = {k: dict(pkl=v['pkl'], items=v['items']) for k, v in res.items()}
+    (tmp/'cases.json').write_text(json.dumps(cases))
+    subprocess.run([sys.executable, str(Path(__file__).parent/'_predict_fresh.py'), str(tmp/'cases.json'), str(tmp/'out.json')], check=True)
+    out = json.loads((tmp/'out.json').read_text())
+    for k, v in res.items():
+        assert torch.equal(torch.tensor(out[k]), v['probs']), k
+        assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
+
+def test_pipeline_and_from_pretrained(trained):
+    res, _ = trained
+    for k, v in res.items():
+        hf = v['hf']
+        assert (hf/'model.safetensors').exists() and (hf/'preprocessor_config.json').exists()
+        config = json.loads((hf/'config.json').read_text())
+        assert config['id2label'] == {'0': 'dark', '1': 'light'}, k
+        pipe = pipeline('image-classification', model=str(hf), device='cpu')
+        outs = pipe([Image.open(f) for f in v['items']], top_k=None)
+        pp = torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in ('dark', 'light')] for out in outs])
+        assert torch.equal(pp.argmax(1), v['probs'].argmax(1)), k
+        assert torch.allclose(pp, v['probs'], atol=1e-4), (k, (pp - v['probs']).abs().max())
+        learn2 = HFLearner.from_pretrained(hf)
+        p2, _ = learn2.get_preds(dl=learn2.test_dl(v['items']))
+        assert torch.allclose(p2, v['probs'], atol=1e-6), k
