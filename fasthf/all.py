@@ -10,8 +10,11 @@ __all__ = []
 # %% ../nbs/99_all.ipynb #3cebbe57
 from fastai.basics import *
 from fastai.callback.all import *
+from fastai.vision.core import *
+from fastai.vision.augment import *
 from .core import *
 from .text import *
+from .vision import *
 from .callback import *
 from .splitters import *
 from .learner import *

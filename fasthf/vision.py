@@ -12,6 +12,7 @@ from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
 from fastai.vision.core import PILImage, TensorImage, load_image, image2tensor
 from fastai.vision.augment import aug_transforms
+import fastai.vision.data, fastai.vision.learner # fastai's `show_batch` / `show_results` / `plot_top_losses` for images (grids, titles)
 from .core import hf_config, hf_image_processor, CheckpointError, TASKS
 
 # %% auto #0
