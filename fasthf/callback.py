@@ -6,12 +6,12 @@ Docs: https://github.com/fasthf/fasthf/callback.html.md"""
 
 # %% ../nbs/03_callback.ipynb #92e02d0d
 from __future__ import annotations
-import functools, inspect
+import functools, inspect, warnings
 from fastai.basics import *
 from .text import HFTextInput
 
 # %% auto #0
-__all__ = ['hf_inputs', 'forward_args', 'HFModelCallback']
+__all__ = ['hf_inputs', 'forward_args', 'HFModelCallback', 'StopOnNaNCallback']
 
 # %% ../nbs/03_callback.ipynb #b0adbb09
 def hf_inputs(x)->dict:
@@ -69,3 +69,16 @@ class HFModelCallback(Callback):
         if self._hf_loss is not None and self.learn.loss_grad.numel() == 1:
             self.learn.loss_grad = self._hf_loss
             self.learn.loss = self._hf_loss.detach().clone()
+
+# %% ../nbs/03_callback.ipynb #d486cb76
+class StopOnNaNCallback(Callback):
+    "Stop training, with a warning, before a non-finite loss reaches the weights"
+    order = 5 # after `HFModelCallback` has picked the loss
+    def after_loss(self):
+        if not self.training or hasattr(self.learn, 'lr_finder'): return
+        loss = self.learn.loss_grad
+        if torch.isfinite(loss).all(): return
+        warnings.warn(f"Training stopped at epoch {self.epoch}, batch {self.iter}: the loss is {loss.detach().float().mean().item()}. "
+                      "No step was taken with it, so the weights are those from before this batch. Lower the learning rate "
+                      "(`lr_find` suggests one), check the labels and inputs of that batch, or train in bf16 rather than fp16.", stacklevel=2)
+        raise CancelFitException()

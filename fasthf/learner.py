@@ -72,12 +72,12 @@ class HFLearner(Learner):
         return None if t is None else t.processor
 
     def _rm_type_tfms(self, item):
-        "For a raw image (path, PIL image, array, bytes), start the type transforms at `HFImage.create`, after `get_x`"
-        if dls_image_tfm(self.dls) is None or not isinstance(item, (str, os.PathLike, bytes, Image.Image, np.ndarray, Tensor)): return None
-        return len(self.dls.valid_ds.tls[0].tfms.fs) - 1
+        "For a raw item (a text, a pair, an image as path, PIL image, array or bytes), start at the block's type transform, after `get_x`"
+        raw = (str, tuple) if dls_tokenizer(self.dls) is not None else (str, os.PathLike, bytes, Image.Image, np.ndarray, Tensor)
+        return len(self.dls.valid_ds.tls[0].tfms.fs) - 1 if isinstance(item, raw) else None
 
     def predict(self, item, rm_type_tfms=None, with_input=False):
-        "fastai's `predict`, also for an image given as a path (str or `Path`), PIL image, array or bytes"
+        "fastai's `predict`; a text or pair is checked like training items, an image may be a path (str or `Path`), PIL image, array or bytes"
         return super().predict(item, rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), with_input=with_input)
 
     def test_dl(self,
@@ -183,7 +183,7 @@ def hf_learner(
                      trust_remote_code=trust_remote_code, **(model_kwargs or {}))
     if tfm is not None: _check_text_model(model, tfm)
     if task == 'image-classification': _check_image_model(model, dls)
-    cbs = [HFModelCallback(use_hf_loss=use_hf_loss)] + L(cbs)
+    cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback()] + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), splitter=splitter,
                                         train_bn=train_bn, cbs=cbs, **kwargs)
     if freeze: learn.freeze()
