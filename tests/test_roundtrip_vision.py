@@ -44,6 +44,7 @@ def test_pipeline_and_from_pretrained(trained):
     for k, v in res.items():
         hf = v['hf']
         assert (hf/'model.safetensors').exists() and (hf/'preprocessor_config.json').exists()
+        assert not any(f.suffix in ('.bin', '.pt', '.pth', '.pkl') for f in hf.iterdir()), k # weights as safetensors only
         config = json.loads((hf/'config.json').read_text())
         assert config['id2label'] == {'0': 'dark', '1': 'light'}, k
         pipe = pipeline('image-classification', model=str(hf), device='cpu')
