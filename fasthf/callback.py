@@ -29,7 +29,8 @@ def _signature_params(fn, bound:bool)->tuple:
     return tuple(p for p in ps if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 def _forward_params(model)->tuple:
-    "Positional parameters of `model.forward`, read once per forward function (not once per batch)"
+    "Positional parameters of `model.forward` (of the base model, for a peft model), read once per forward function"
+    if hasattr(model, 'get_base_model'): model = model.get_base_model() # peft's `forward(*args, **kwargs)` passes them on
     f = model.forward
     return _signature_params(getattr(f, '__func__', f), hasattr(f, '__func__'))
 

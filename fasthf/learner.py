@@ -94,6 +94,9 @@ class HFLearner(Learner):
         **kwargs # Passed to the model's `save_pretrained`
     )->Path:
         "Write the model (safetensors), its tokenizer or image processor and fasthf's settings as a HF-native folder"
+        if hasattr(self.model, 'peft_config'):
+            raise ValueError("The model has LoRA adapters that are not merged: call `learn.lora.merge()` first to save a plain HF folder, "
+                             "or `learn.lora.save_adapter(folder)` to save only the adapter.")
         path = Path(path); path.mkdir(parents=True, exist_ok=True)
         self.hf_model.save_pretrained(path, **kwargs)
         t = dls_tokenizer(self.dls)
