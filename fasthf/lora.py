@@ -46,9 +46,10 @@ def _matches(names, target)->list:
 def lora_targets(
     model:nn.Module, # The model to adapt
     target_modules=None, # Module names (or name endings) to adapt; None for the default
+    train_head:bool=True, # The head is trained whole, so it gets no adapter
 )->list: # Full names of the modules that get adapters
     "The modules of `model` that get LoRA adapters"
-    head = lora_head_modules(model)
+    head = lora_head_modules(model) if train_head else []
     in_head = lambda n: any(n == h or n.startswith(h + '.') for h in head)
     cands = [n for n in _module_names(model) if not in_head(n)]
     if target_modules is not None:
@@ -106,6 +107,7 @@ class LoRACallback(Callback):
         dropout:float=0.05, # Dropout on the adapters' input
         target_modules=None, # Modules to adapt (names or name endings); None: `lora_targets`'s default
         init='gaussian', # A's initialisation: 'gaussian' (the paper's), True (peft's Kaiming-uniform)...
+        train_head:bool=True, # Train the head whole (a new head must be); False: the head may get adapters like any layer
         adapter_name:str='default', # Name of the adapter trained
         **kwargs # More `peft.LoraConfig` arguments
     ):
@@ -126,9 +128,9 @@ class LoRACallback(Callback):
         if _has_adapters(model):
             raise LoRAError("This model already has LoRA/peft adapters. Merge them first (`model.merge_and_unload()`) to adapt the result, "
                             "or keep the existing ones and use `learn.lora.load_adapter` / `set_adapter` on a learner made with LoRACallback.")
-        targets = lora_targets(model, self.target_modules)
-        head = lora_head_modules(model)
-        self.fingerprint = _fingerprint(model, exclude=head)
+        targets = lora_targets(model, self.target_modules, self.train_head)
+        head = lora_head_modules(model) if self.train_head else None
+        self.fingerprint = _fingerprint(model, exclude=head or ())
         config = LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout, target_modules=targets,
                             modules_to_save=head, init_lora_weights=self.init, bias='none', **self.kwargs)
         self.learn.model = get_peft_model(model, config, adapter_name=self.adapter_name)
