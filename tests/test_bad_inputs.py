@@ -240,3 +240,61 @@ def test_cli_bad_number():
     r = _cli('demo', '--n', 'many')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert "argument --n: invalid int value: 'many'" in r.stderr
+
+# ---------------------------------------------------------------- LoRA
+
+from fastai.learner import Learner
+from fastai.data.core import DataLoaders
+from fastai.losses import CrossEntropyLossFlat
+from fasthf.lora import LoRACallback, LoRAError
+
+def _mlp_learner(cbs=None, model=None):
+    x = torch.randn(64, 8); y = (x[:, 0] > 0).long()
+    dls = DataLoaders.from_dsets(list(zip(x[:48], y[:48])), list(zip(x[48:], y[48:])), bs=16)
+    model = model or torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), cbs=cbs), model
+
+def test_lora_rank_not_positive():
+    raises(LoRAError, lambda: LoRACallback(r=0), 'r=0', 'must be a positive integer (4, 8 and 16 are common)')
+
+def test_lora_target_modules_match_nothing():
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 2))
+    before = state(model)
+    raises(LoRAError, lambda: _mlp_learner(LoRACallback(target_modules=['query']), model), "target_modules ['query'] match no layer", "Layers it can adapt are named: ['0']")
+    assert same_state(state(model), before) and not any('lora' in n for n, _ in model.named_parameters())
+
+def test_lora_on_a_model_with_adapters():
+    learn, model = _mlp_learner(LoRACallback(r=2))
+    raises(LoRAError, lambda: _mlp_learner(LoRACallback(r=2), learn.model), 'already has LoRA/peft adapters', 'Merge them first')
+
+def test_lora_callback_added_after_creation():
+    learn, model = _mlp_learner()
+    before = state(model)
+    raises(LoRAError, lambda: learn.fit(1, 1e-3, cbs=LoRACallback()), 'was added after the learner was created', 'pass it when creating the learner')
+    assert same_state(state(model), before)
+
+@pytest.fixture(scope='module')
+def adapter(tmp_path_factory):
+    s = tiny_corpus(64, seed=9)
+    df = pd.DataFrame({'text': s, 'label': ['a', 'b'] * 32})
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    return learn.lora.save_adapter(tmp_path_factory.mktemp('adapter')/'a'), df
+
+def test_lora_adapter_for_another_base(adapter):
+    path, df = adapter
+    before = digest(path)
+    other = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert', seed=1), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    w = state(other.model)
+    raises(LoRAError, lambda: other.lora.load_adapter(path), 'was trained on another base model', 'built from the same checkpoint')
+    assert digest(path) == before and same_state(state(other.model), w)
+
+def test_lora_adapter_rank_mismatch(adapter):
+    path, df = adapter
+    l8 = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=8))
+    raises(LoRAError, lambda: l8.lora.load_adapter(path), 'has rank r=4 but this learner', "LoRACallback(r=4), or load it as a separate adapter")
+
+def test_save_pretrained_with_unmerged_adapters(adapter, tmp_path):
+    path, df = adapter
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    raises(ValueError, lambda: learn.save_pretrained(tmp_path/'out'), 'LoRA adapters that are not merged', '`learn.lora.merge()` first')
+    assert not (tmp_path/'out').exists()
