@@ -30,6 +30,7 @@ def _signature_params(fn, bound:bool)->tuple:
 
 def _forward_params(model)->tuple:
     "Positional parameters of `model.forward` (of the base model, for a peft model), read once per forward function"
+    while isinstance(getattr(model, 'module', None), nn.Module): model = model.module # DistributedDataParallel, DataParallel
     if hasattr(model, 'get_base_model'): model = model.get_base_model() # peft's `forward(*args, **kwargs)` passes them on
     f = model.forward
     return _signature_params(getattr(f, '__func__', f), hasattr(f, '__func__'))
