@@ -26,6 +26,17 @@ class HFTextInput(TensorBase):
         x = self.as_subclass(Tensor)
         return {n: x.select(-2, i) for i, n in enumerate(HF_TEXT_INPUT_NAMES[:x.shape[-2]])}
 
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        # batches have different lengths: `torch.cat` of several (what `get_preds(with_input=True)` does) pads them with
+        # zeros first; the attention mask is 0 there, so decoding and the model ignore it
+        if func is torch.cat and args and isinstance(args[0], (list, tuple)) and len(args[0]) > 1:
+            ts = list(args[0])
+            n = max(t.shape[-1] for t in ts)
+            if any(t.shape[-1] != n for t in ts) and all(t.dim() == 3 for t in ts):
+                args = ([torch.nn.functional.pad(t, (0, n - t.shape[-1])) for t in ts], *args[1:])
+        return super().__torch_function__(func, types, args, kwargs)
+
 # %% ../nbs/01_text.ipynb #cfd7a2a1
 def _is_missing(o)->bool:
     return o is None or (isinstance(o, float) and math.isnan(o)) or o is pd.NA
