@@ -1,4 +1,4 @@
-"""`fasthf demo`: the offline end-to-end fine-tune of a real pretrained MiniLM on real movie reviews.
+"""`fasthf train` (a checkpoint and a CSV / TSV / JSONL file, a saved `datasets` folder or an image folder), `fasthf predict`, and `fasthf demo`: the offline end-to-end fine-tune of a real pretrained MiniLM on real movie reviews.
 
 Docs: https://github.com/fasthf/fasthf/cli.html.md"""
 
@@ -12,9 +12,11 @@ import pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
 from .learner import *
+from .lora import LoRACallback, LoRAError
+from .core import CheckpointError
 
 # %% auto #0
-__all__ = ['rotten_tomatoes', 'glue_tsv', 'demo', 'main']
+__all__ = ['rotten_tomatoes', 'glue_tsv', 'demo', 'CLIError', 'read_table', 'train', 'predict', 'main']
 
 # %% ../nbs/07_cli.ipynb #770128b1
 def rotten_tomatoes(
@@ -80,6 +82,127 @@ def demo(
     print(json.dumps(res))
     return res
 
+# %% ../nbs/07_cli.ipynb #2cf3af50
+class CLIError(ValueError):
+    "A bad command-line argument"
+
+def read_table(path)->pd.DataFrame:
+    "A DataFrame from a CSV, TSV or JSON-lines file"
+    path = Path(path)
+    if path.suffix in ('.csv',): return pd.read_csv(path)
+    if path.suffix in ('.tsv', '.tab'): return pd.read_csv(path, sep='\t')
+    if path.suffix in ('.jsonl', '.json'): return pd.read_json(path, lines=path.suffix == '.jsonl')
+    raise CLIError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
+
+def _is_saved_dataset(path:Path)->bool:
+    return (path/'dataset_dict.json').exists() or (path/'dataset_info.json').exists() or (path/'state.json').exists()
+
+def _text_cols(columns, given):
+    cols = list(columns)
+    if given: return given
+    for c in (['text'], ['sentence'], ['sentence1', 'sentence2']):
+        if all(o in cols for o in c): return c
+    raise CLIError(f"Which column holds the text? Pass --text-col (twice for pairs); the columns are {cols}.")
+
+def train(
+    ckpt:str, # Hub name or local folder of the checkpoint
+    data:str, # CSV / TSV / JSONL file, `datasets` folder, or image folder (train/ and valid/ of class folders)
+    out:str='fasthf-out', # Folder for everything written
+    text_cols:list|None=None, # Text column(s) (two for pairs); default `text`, `sentence` or `sentence1`+`sentence2`
+    label_col:str='label', # Label column
+    image_col:str|None=None, # Image column of a table or dataset (paths, relative to the file's folder)
+    valid_pct:float=0.2, # Validation share when the data has no split
+    valid_col:str|None=None, # Boolean column marking validation rows of a table
+    valid_split:str='validation', # Validation split of a saved `DatasetDict`
+    epochs:int=3, # Training epochs (after one frozen epoch, without LoRA)
+    lr='auto', # Learning rate, or 'auto' for `lr_find`'s suggestion
+    bs:int=32, # Batch size
+    max_length:int|None=None, # Longest text in tokens
+    lora_r:int|None=None, # Train LoRA adapters of this rank instead of the whole model
+    seed:int=42, # Seed of the split and the new head
+    quiet:bool=False, # No progress bars
+)->dict: # What was written and measured
+    "Fine-tune `ckpt` on `data` and write metrics, plots, the exported learner and a HF folder to `out`"
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from fastai.interpret import ClassificationInterpretation
+    t0, out, data = time.time(), Path(out), Path(data)
+    if not data.exists(): raise CLIError(f"{str(data)!r} does not exist: pass a data file or folder.")
+    if lr != 'auto':
+        try: lr = float(lr)
+        except ValueError: raise CLIError(f"--lr {lr!r}: pass a number such as 1e-4, or 'auto'.") from None
+    if epochs < 1: raise CLIError(f"--epochs {epochs}: train for at least one epoch.")
+    common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
+    if lora_r is not None and lora_r <= 0: raise CLIError(f"--lora-r {lora_r}: the rank must be a positive integer (8 is common).")
+    if data.is_dir() and not _is_saved_dataset(data):
+        valid = 'valid' if (data/'valid').is_dir() else None
+        learn = ImageClassificationLearner.from_folder(data, ckpt, valid_pct=None if valid else valid_pct, **common)
+    elif data.is_dir():
+        import datasets
+        ds = datasets.load_from_disk(str(data))
+        cols = ds.column_names if hasattr(ds, 'features') else next(iter(ds.values())).column_names
+        feats = ds.features if hasattr(ds, 'features') else next(iter(ds.values())).features
+        img = image_col or next((c for c in cols if type(feats[c]).__name__ == 'Image'), None)
+        if img: learn = ImageClassificationLearner.from_dataset(ds, ckpt, image_col=img, label_col=label_col, valid_split=valid_split, valid_pct=valid_pct, **common)
+        else: learn = SequenceClassificationLearner.from_dataset(ds, ckpt, text_cols=_text_cols(cols, text_cols), label_col=label_col,
+                                                                 valid_split=valid_split, valid_pct=valid_pct, max_length=max_length, **common)
+    else:
+        df = read_table(data)
+        if image_col: learn = ImageClassificationLearner.from_df(df, ckpt, image_col=image_col, label_col=label_col, folder=data.parent,
+                                                                 valid_col=valid_col, valid_pct=valid_pct, **common)
+        else: learn = SequenceClassificationLearner.from_df(df, ckpt, text_cols=_text_cols(df.columns, text_cols), label_col=label_col,
+                                                            valid_col=valid_col, valid_pct=valid_pct, max_length=max_length, **common)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = learn.no_bar if quiet else contextlib.nullcontext
+    with ctx():
+        if lora_r: learn.unfreeze()
+        if lr == 'auto':
+            lr = float(learn.lr_find(show_plot=True).valley)
+            plt.savefig(out/'lr_find.png'); plt.close('all')
+        if lora_r: learn.fit_one_cycle(epochs, lr)
+        else: learn.fine_tune(epochs, lr)
+        loss, *mets = learn.validate()
+        interp = ClassificationInterpretation.from_learner(learn)
+    interp.plot_confusion_matrix(); plt.savefig(out/'confusion_matrix.png'); plt.close('all')
+    learn.export(out/'learner.pkl')
+    if lora_r:
+        learn.lora.save_adapter(out/'adapter')
+        learn.lora.merge()
+    learn.save_pretrained(out/'hf')
+    res = dict(valid_loss=float(loss), **{n: float(v) for n, v in zip(learn.recorder.metric_names[3:-1], mets)}, lr=lr, epochs=epochs,
+               n_train=len(learn.dls.train_ds), n_valid=len(learn.dls.valid_ds), classes=list(map(str, learn.dls.vocab)),
+               lora_r=lora_r, seconds=round(time.time() - t0, 1), files=sorted(p.name for p in out.iterdir()) + ['metrics.json'])
+    (out/'metrics.json').write_text(json.dumps(res, indent=2))
+    return res
+
+# %% ../nbs/07_cli.ipynb #ee2795d0
+def predict(
+    model:str, # Folder written by `save_pretrained` / `fasthf train` (out/hf), or an exported `.pkl`
+    items:list|None=None, # Texts, or image paths
+    file:str|None=None, # File with one input per line (tab-separated for pairs)
+    pair:bool=False, # Inputs are pairs: two by two on the command line, tab-separated in a file
+    bs:int=64, # Batch size
+)->list: # One dict per input
+    "Predict labels and probabilities for texts, pairs or images"
+    m = Path(model)
+    if not m.exists(): raise CLIError(f"{model!r} does not exist: pass a folder written by save_pretrained or an exported .pkl.")
+    learn = load_learner(m) if m.is_file() else HFLearner.from_pretrained(m, bs=bs)
+    items = list(items or [])
+    if file:
+        lines = [l.rstrip('\n') for l in Path(file).read_text().splitlines() if l.strip()]
+        items += [tuple(l.split('\t', 1)) for l in lines] if pair else lines
+    elif pair:
+        if len(items) % 2: raise CLIError(f"--pair takes inputs two by two; got {len(items)}.")
+        items = [(items[i], items[i+1]) for i in range(0, len(items), 2)]
+    if not items: raise CLIError("Nothing to predict: pass texts or image paths, or --file.")
+    if learn.image_processor is not None:
+        missing = [o for o in items if not Path(o).exists()]
+        if missing: raise CLIError(f"Image {missing[0]!r} does not exist.")
+    with learn.no_bar(): probs, _ = learn.get_preds(dl=learn.test_dl(items))
+    vocab = list(map(str, learn.dls.vocab))
+    return [dict(input=list(o) if isinstance(o, tuple) else str(o), label=vocab[int(p.argmax())], probability=float(p.max()),
+                 probabilities=dict(zip(vocab, map(float, p)))) for o, p in zip(items, probs)]
+
 # %% ../nbs/07_cli.ipynb #0aafb1a7
 def main(argv=None):
     "The `fasthf` command"
@@ -92,9 +215,44 @@ def main(argv=None):
     d.add_argument('--max-length', type=int, default=64, help='tokens kept per review')
     d.add_argument('--out', default=None, help='folder for the exported learner and the HF folder')
     d.add_argument('--quiet', action='store_true', help='no progress bars')
-    a = p.parse_args(argv)
+    t = sub.add_parser('train', help='fine-tune a checkpoint on a CSV/TSV/JSONL file, a saved datasets folder or an image folder',
+                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, confusion_matrix.png, learner.pkl and hf/ to --out.')
+    t.add_argument('ckpt', help='Hub name or local folder of the checkpoint')
+    t.add_argument('data', help='CSV/TSV/JSONL file, folder saved with datasets.save_to_disk, or image folder (train/ and valid/ of class folders)')
+    t.add_argument('--out', default='fasthf-out', help='output folder (default: fasthf-out)')
+    t.add_argument('--text-col', action='append', dest='text_cols', help='text column; give it twice for sentence pairs')
+    t.add_argument('--label-col', default='label', help='label column (default: label)')
+    t.add_argument('--image-col', default=None, help='column of image paths (relative to the file) or dataset Image column')
+    t.add_argument('--valid-pct', type=float, default=0.2, help='validation share when the data has no split (default: 0.2)')
+    t.add_argument('--valid-col', default=None, help='boolean column marking validation rows')
+    t.add_argument('--valid-split', default='validation', help='validation split of a saved DatasetDict')
+    t.add_argument('--epochs', type=int, default=3, help='epochs (default: 3)')
+    t.add_argument('--lr', default='auto', help="learning rate, or 'auto' for lr_find's suggestion (default)")
+    t.add_argument('--bs', type=int, default=32, help='batch size (default: 32)')
+    t.add_argument('--max-length', type=int, default=None, help='longest text in tokens')
+    t.add_argument('--lora-r', type=int, default=None, help='train LoRA adapters of this rank instead of the whole model')
+    t.add_argument('--seed', type=int, default=42, help='seed of the split and the new head')
+    t.add_argument('--quiet', action='store_true', help='no progress bars')
+    q = sub.add_parser('predict', help='predict texts, sentence pairs or images with a trained model',
+                       description='Print one JSON line per input: label, probability and all probabilities.')
+    q.add_argument('model', help='folder written by save_pretrained (e.g. OUT/hf), or an exported .pkl (unpickled: your own files only)')
+    q.add_argument('items', nargs='*', help='texts or image paths')
+    q.add_argument('--file', default=None, help='file with one input per line (tab-separated for pairs)')
+    q.add_argument('--pair', action='store_true', help='inputs are sentence pairs')
+    q.add_argument('--bs', type=int, default=64, help='batch size (default: 64)')
+    a, extra = p.parse_known_args(argv)
+    if extra and a.cmd == 'predict' and not any(e.startswith('-') for e in extra): a.items += extra # inputs after --pair / --file
+    elif extra: p.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if a.cmd == 'demo': demo(n=a.n, epochs=a.epochs, bs=a.bs, max_length=a.max_length, out=a.out, quiet=a.quiet)
-    except (ValueError, ImportError, OSError) as e:
-        print(f"fasthf: error: {e}", file=sys.stderr); return 2
+        elif a.cmd == 'train':
+            res = train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_col, image_col=a.image_col, valid_pct=a.valid_pct,
+                        valid_col=a.valid_col, valid_split=a.valid_split, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
+                        lora_r=a.lora_r, seed=a.seed, quiet=a.quiet)
+            print(json.dumps(res))
+        elif a.cmd == 'predict':
+            for r in predict(a.model, a.items, file=a.file, pair=a.pair, bs=a.bs): print(json.dumps(r))
+    except (ValueError, ImportError, OSError, KeyError) as e:
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"fasthf: error: {msg}", file=sys.stderr); return 2
     return 0

@@ -1,0 +1,88 @@
+"""`fasthf train` and `fasthf predict` end to end from a subprocess, on tiny checkpoints: a CSV of texts, a TSV of
+sentence pairs with LoRA, a saved `datasets` folder and an image folder; `--help` of each command; bad arguments
+give one line on stderr and exit code 2, never a traceback."""
+import json, os, subprocess, sys
+from pathlib import Path
+import pandas as pd, pytest
+from fasthf.testing import tiny_text_checkpoint, tiny_image_checkpoint, tiny_corpus, tiny_image_folder
+
+FASTHF = str(Path(sys.executable).parent/'fasthf')
+
+def cli(*args, ok=True):
+    r = subprocess.run([FASTHF, *map(str, args)], capture_output=True, text=True, timeout=600,
+                       env={**os.environ, 'HF_HUB_OFFLINE': '1', 'MPLBACKEND': 'Agg'})
+    if ok: assert r.returncode == 0, r.stderr[-3000:]
+    return r
+
+def _texts(n=120, seed=8):
+    s = tiny_corpus(n, seed=seed)
+    return pd.DataFrame({'text': s, 'label': ['pos' if ('good' in t or 'love' in t or 'great' in t) else 'neg' for t in s]})
+
+def test_help():
+    for cmd in ([], ['train'], ['predict'], ['demo']):
+        r = cli(*cmd, '--help')
+        assert 'usage: fasthf' in r.stdout
+    assert '--lora-r' in cli('train', '--help').stdout and '--pair' in cli('predict', '--help').stdout
+
+def test_train_and_predict_text_csv(tmp_path):
+    _texts().to_csv(tmp_path/'data.csv', index=False)
+    out = tmp_path/'out'
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--max-length', 32, '--quiet')
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    for f in ('metrics.json', 'lr_find.png', 'confusion_matrix.png', 'learner.pkl', 'hf'): assert (out/f).exists(), f
+    assert (out/'hf'/'model.safetensors').exists() and (out/'hf'/'tokenizer.json').exists()
+    assert json.loads((out/'metrics.json').read_text())['accuracy'] == res['accuracy'] and res['n_valid'] == 24
+    p = [json.loads(l) for l in cli('predict', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
+    assert [o['input'] for o in p] == ['a good film', 'a bad one'] and all(o['label'] in ('neg', 'pos') for o in p)
+    p2 = [json.loads(l) for l in cli('predict', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
+    assert all(abs(a['probability'] - b['probability']) < 1e-5 for a, b in zip(p, p2))
+    (tmp_path/'inputs.txt').write_text('one good film\nnothing at all\n')
+    assert len(cli('predict', out/'hf', '--file', tmp_path/'inputs.txt').stdout.splitlines()) == 2
+
+def test_train_pairs_tsv_with_lora(tmp_path):
+    s = tiny_corpus(160, seed=3)
+    df = pd.DataFrame({'sentence1': s[:80], 'sentence2': s[80:], 'label': ['same', 'different'] * 40})
+    df.to_csv(tmp_path/'pairs.tsv', sep='\t', index=False)
+    out = tmp_path/'out'
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'pairs.tsv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--lora-r', 4, '--bs', 16, '--quiet')
+    assert (out/'adapter'/'adapter_model.safetensors').exists() and (out/'hf'/'model.safetensors').exists()
+    assert not (out/'lr_find.png').exists() # a fixed learning rate was given
+    p = [json.loads(l) for l in cli('predict', out/'hf', '--pair', 'a man eats', 'someone eats', 'the cat', 'a car').stdout.splitlines()]
+    assert [o['input'] for o in p] == [['a man eats', 'someone eats'], ['the cat', 'a car']]
+
+def test_train_saved_dataset(tmp_path):
+    import datasets
+    df = _texts(100)
+    ds = datasets.Dataset.from_pandas(df).class_encode_column('label')
+    datasets.DatasetDict({'train': ds.select(range(80)), 'validation': ds.select(range(80, 100))}).save_to_disk(str(tmp_path/'ds'))
+    r = cli('train', tiny_text_checkpoint('distilbert'), tmp_path/'ds', '--out', tmp_path/'out', '--epochs', 1, '--lr', '1e-3', '--bs', 16, '--quiet')
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (res['n_train'], res['n_valid']) == (80, 20) and res['classes'] == ['neg', 'pos']
+
+def test_train_and_predict_image_folder(tmp_path):
+    folder = tiny_image_folder(tmp_path/'toy', n=32)
+    out = tmp_path/'out'
+    cli('train', tiny_image_checkpoint('vit'), folder, '--out', out, '--epochs', 1, '--bs', 8, '--quiet')
+    assert (out/'hf'/'preprocessor_config.json').exists() and (out/'confusion_matrix.png').exists()
+    img = next(folder.glob('valid/*/*.png'))
+    p = json.loads(cli('predict', out/'hf', img).stdout.splitlines()[0])
+    assert p['label'] in ('dark', 'light') and abs(sum(p['probabilities'].values()) - 1) < 1e-5
+
+@pytest.mark.parametrize('args,msg', [
+    (['train', 'ckpt-folder-that-does-not-exist/x', 'data.csv'], "does not exist"),
+    (['train', '{bert}', '{csv}', '--lr', 'fast'], "--lr 'fast': pass a number such as 1e-4, or 'auto'"),
+    (['train', '{bert}', '{csv}', '--text-col', 'review'], "Column 'review' is not in the data"),
+    (['train', '{bert}', '{csv}', '--lora-r', '0'], "the rank must be a positive integer"),
+    (['train', '{bert}', '{xlsx}'], "expected a .csv, .tsv or .jsonl file"),
+    (['predict', '{bert}/nope'], "does not exist"),
+    (['train', '{bert}', '{csv}', '--epochs', 'two'], "argument --epochs: invalid int value: 'two'"),
+])
+def test_bad_arguments_one_line(tmp_path, args, msg):
+    _texts(40).to_csv(tmp_path/'data.csv', index=False)
+    (tmp_path/'data.xlsx').write_bytes(b'not really')
+    subs = {'{bert}': str(tiny_text_checkpoint('bert')), '{csv}': str(tmp_path/'data.csv'), '{xlsx}': str(tmp_path/'data.xlsx')}
+    args = [subs.get(a, a) if '{' not in a or a in subs else a.replace('{bert}', subs['{bert}']) for a in args]
+    r = cli(*args, '--out', tmp_path/'out', ok=False) if args[0] == 'train' else cli(*args, ok=False)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert msg in r.stderr, r.stderr
+    assert len([l for l in r.stderr.splitlines() if l.startswith('fasthf: error') or 'error:' in l]) == 1
