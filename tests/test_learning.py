@@ -15,3 +15,21 @@ def test_minilm_rotten_tomatoes():
     print(f'MiniLM on Rotten Tomatoes: accuracy {acc:.4f} (majority class {majority:.4f})')
     assert majority < 0.62
     assert acc >= 0.72
+
+def test_minilm_lora_close_to_full_fine_tuning():
+    "LoRA (r=8 on query/value, head trained whole) vs full fine-tuning, same data, epochs, batch size and seed"
+    from fasthf.lora import LoRACallback
+    df = rotten_tomatoes(3000, seed=1)
+    accs = {}
+    for kind in ('full', 'lora'):
+        learn = SequenceClassificationLearner.from_df(df, minilm_path(), text_cols='text', bs=32, max_length=64, seed=0,
+                                                      cbs=[LoRACallback(r=8)] if kind == 'lora' else None)
+        learn.unfreeze()
+        with learn.no_bar(), learn.no_logging():
+            if kind == 'lora': learn.fit_one_cycle(2, 2e-3)
+            else: learn.fit_one_cycle(2, slice(1e-5, 1e-3))
+        with learn.no_bar(): accs[kind] = learn.validate()[1]
+        if kind == 'lora': share = learn.lora.counts()['trainable'] / sum(p.numel() for p in learn.model.parameters())
+    print(f"MiniLM on Rotten Tomatoes, 2 epochs: full fine-tuning {accs['full']:.4f}, LoRA r=8 {accs['lora']:.4f} ({share:.2%} of parameters trained)")
+    assert accs['full'] >= 0.72
+    assert accs['lora'] >= accs['full'] - 0.03
