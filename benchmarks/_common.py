@@ -1,0 +1,39 @@
+"Shared helpers of the benchmark scripts: machine description, a table printer, and the one JSON line each script ends with"
+import json, os, platform, sys, time, warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GLUE = ROOT.parent/'shared'/'data'/'glue'
+
+def quiet():
+    "Silence library chatter so the tables stay readable"
+    warnings.filterwarnings('ignore')
+    os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+    import transformers; transformers.logging.set_verbosity_error()
+    try:
+        import datasets; datasets.logging.set_verbosity_error(); datasets.disable_progress_bars()
+    except ImportError: pass
+
+def machine()->str:
+    import torch
+    dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'CPU, {torch.get_num_threads()} threads'
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
+
+def table(rows, cols):
+    "Print `rows` (dicts) as an aligned text table"
+    w = {c: max(len(c), *(len(f'{r.get(c, "")}') for r in rows)) for c in cols}
+    print('  '.join(c.ljust(w[c]) for c in cols))
+    for r in rows: print('  '.join(f'{r.get(c, "")}'.ljust(w[c]) for c in cols))
+
+def report(name, res):
+    "The last line of every benchmark: one JSON object"
+    res = dict(benchmark=name, machine=machine(), date=time.strftime('%Y-%m-%d'), **res)
+    print(json.dumps(res))
+    out = Path(os.environ.get('FASTHF_BENCH_OUT', ROOT/'benchmarks'/'results')) # smoke runs write elsewhere
+    out.mkdir(parents=True, exist_ok=True)
+    (out/f'{name}.json').write_text(json.dumps(res, indent=2))
+    return res
+
+class Timer:
+    def __enter__(self): self.t = time.perf_counter(); return self
+    def __exit__(self, *a): self.s = time.perf_counter() - self.t

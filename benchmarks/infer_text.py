@@ -1,0 +1,57 @@
+"""Inference, text: SST-2 dev through `transformers.pipeline` (batch size 64) vs fasthf's batched `get_preds` on
+`learn.test_dl`, same model (the packaged MiniLM with a classification head, saved as a HF folder): sentences/s,
+the ratio, and whether the predicted labels are identical. Also the latency of one `predict` vs one pipeline call.
+Targets: batched >= 1.5x the pipeline; single-sentence latency <= 1.5x the pipeline's.
+
+python benchmarks/infer_text.py [--quick] [--data ../shared/data/glue/SST-2/dev.tsv]"""
+import argparse, statistics, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import GLUE, Timer, quiet, report, table
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--quick', action='store_true', help='64 sentences, 5 latency calls (a smoke run)')
+    p.add_argument('--data', default=str(GLUE/'SST-2'/'dev.tsv'))
+    a = p.parse_args(argv)
+    quiet()
+    import torch
+    from transformers import pipeline
+    from fasthf.learner import SequenceClassificationLearner, HFLearner
+    from fasthf.cli import glue_tsv, rotten_tomatoes
+    from fasthf.testing import minilm_path
+    torch.set_num_threads(torch.get_num_threads())
+    if Path(a.data).exists(): sents = glue_tsv(a.data).sentence.tolist()
+    else: sents = rotten_tomatoes(872, seed=0).text.tolist() # SST-2 not here: the same number of real review snippets
+    if a.quick: sents = sents[:64]
+    folder = Path(tempfile.mkdtemp())/'model'
+    seed_df = rotten_tomatoes(64, seed=1)
+    learn = SequenceClassificationLearner.from_df(seed_df, minilm_path(), text_cols='text', bs=64, max_length=128)
+    learn.save_pretrained(folder)
+    fast = HFLearner.from_pretrained(folder, bs=64)
+    pipe = pipeline('text-classification', model=str(folder), device='cpu')
+    kw = dict(truncation=True, max_length=128)
+    pipe(sents[:64], batch_size=64, **kw); fast.get_preds(dl=fast.test_dl(sents[:64])) # warm-up
+    rows = []
+    with Timer() as tp: out = pipe(sents, batch_size=64, **kw)
+    with fast.no_bar():
+        with Timer() as tf: probs, _ = fast.get_preds(dl=fast.test_dl(sents))
+    vocab = list(fast.dls.vocab)
+    same = [vocab[i] for i in probs.argmax(1).tolist()] == [o['label'] for o in out]
+    rows.append(dict(what=f'{len(sents)} sentences, bs 64', pipeline=f'{len(sents)/tp.s:.1f}/s', fasthf=f'{len(sents)/tf.s:.1f}/s',
+                     ratio=f'{tp.s/tf.s:.2f}x', target='>= 1.5x', labels_identical=same))
+    n = 5 if a.quick else 30
+    lp, lf = [], []
+    for s in sents[:n]:
+        with Timer() as t: pipe(s, **kw)
+        lp.append(t.s)
+        with fast.no_bar():
+            with Timer() as t: fast.predict(s)
+        lf.append(t.s)
+    mp, mf = statistics.median(lp), statistics.median(lf)
+    rows.append(dict(what='one sentence (median latency)', pipeline=f'{mp*1e3:.1f} ms', fasthf=f'{mf*1e3:.1f} ms', ratio=f'{mf/mp:.2f}x of pipeline', target='<= 1.5x'))
+    table(rows, ['what', 'pipeline', 'fasthf', 'ratio', 'target', 'labels_identical'])
+    return report('infer_text', dict(n=len(sents), pipeline_per_s=len(sents)/tp.s, fasthf_per_s=len(sents)/tf.s, batched_ratio=tp.s/tf.s,
+                                     labels_identical=same, pipeline_latency_ms=mp*1e3, fasthf_latency_ms=mf*1e3, latency_ratio=mf/mp, quick=a.quick))
+
+if __name__ == '__main__': main()
