@@ -11,7 +11,6 @@ __all__ = []
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.vision.core import *
-from fastai.vision.augment import *
 from .core import *
 from .text import *
 from .vision import *

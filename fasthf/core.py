@@ -9,15 +9,11 @@ from __future__ import annotations
 import copy, os, json
 from pathlib import Path
 from fastcore.basics import listify
-from transformers import (AutoConfig, AutoTokenizer, AutoImageProcessor, AutoModelForSequenceClassification,
-                          AutoModelForImageClassification, PretrainedConfig, PreTrainedModel)
-from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
-from transformers.models.auto.modeling_auto import (MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
-                                                    MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES)
+import transformers # a lazy module: its classes are imported when first used, not with fasthf
 
 # %% auto #0
-__all__ = ['TASKS', 'CheckpointError', 'checkpoint_source', 'hf_config', 'with_labels', 'check_task', 'hf_tokenizer',
-           'hf_image_processor', 'hf_model']
+__all__ = ['TASKS', 'CheckpointError', 'task_classes', 'checkpoint_source', 'hf_config', 'with_labels', 'check_task',
+           'hf_tokenizer', 'hf_image_processor', 'hf_model']
 
 # %% ../nbs/00_core.ipynb #4f2d1e0c
 class CheckpointError(ValueError):
@@ -25,13 +21,18 @@ class CheckpointError(ValueError):
 
 # %% ../nbs/00_core.ipynb #332b8ad6
 TASKS = {
-    'sequence-classification': (AutoModelForSequenceClassification, MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES),
-    'image-classification':    (AutoModelForImageClassification, MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES),
+    'sequence-classification': ('AutoModelForSequenceClassification', 'MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES'),
+    'image-classification':    ('AutoModelForImageClassification', 'MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES'),
 }
 
-def _task(task):
+def task_classes(
+    task:str, # One of `TASKS`
+)->tuple: # (the `AutoModelFor...` class, {model_type: class name} of the architectures with that head)
+    "The transformers auto class of `task` and its table of architectures"
     if task not in TASKS: raise CheckpointError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}.")
-    return TASKS[task]
+    from transformers.models.auto import modeling_auto
+    cls, table = TASKS[task]
+    return getattr(transformers, cls), getattr(modeling_auto, table)
 
 # %% ../nbs/00_core.ipynb #c1a5dc27
 def _looks_local(s:str)->bool:
@@ -44,7 +45,7 @@ def checkpoint_source(
     ckpt, # A Hub name (`"bert-base-uncased"`) or a local folder written by `save_pretrained`
 )->str: # The same checkpoint as a string, checked when it is a local folder
     "Check that `ckpt` can be a checkpoint and return it as `from_pretrained` wants it"
-    if isinstance(ckpt, (PreTrainedModel, PretrainedConfig)):
+    if any(c.__name__ in ('PreTrainedModel', 'PretrainedConfig') for c in type(ckpt).__mro__):
         raise CheckpointError(f"Expected a checkpoint name or folder, got a {type(ckpt).__name__} object. "
                               "Pass the name or folder it came from, or save it with `.save_pretrained(folder)` and pass the folder.")
     if not isinstance(ckpt, (str, os.PathLike)):
@@ -69,6 +70,7 @@ def _needs_remote_code(ckpt:str)->str|None:
     if not p.exists(): return None
     d = json.loads(p.read_text())
     mt = d.get('model_type')
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
     if 'auto_map' in d and mt not in CONFIG_MAPPING_NAMES: return mt or '?'
     return None
 
@@ -98,15 +100,15 @@ def hf_config(
     vocab=None, # Class names from the data (e.g. `dls.vocab`): sets `num_labels`, `id2label`, `label2id`
     trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
     **kwargs # Passed to `AutoConfig.from_pretrained`
-)->PretrainedConfig:
+)->transformers.PretrainedConfig:
     "Load the config of `ckpt`, with label names taken from `vocab`"
-    config = _load(AutoConfig, ckpt, 'config', trust_remote_code=trust_remote_code, **kwargs)
+    config = _load(transformers.AutoConfig, ckpt, 'config', trust_remote_code=trust_remote_code, **kwargs)
     return config if vocab is None else with_labels(config, vocab)
 
 def with_labels(
-    config:PretrainedConfig, # A config (changed in place)
+    config:transformers.PretrainedConfig, # A config (changed in place)
     vocab, # Class names
-)->PretrainedConfig:
+)->transformers.PretrainedConfig:
     "Set `num_labels`, `id2label` and `label2id` of `config` from `vocab`"
     names = [str(o) for o in listify(vocab)]
     config.num_labels = len(names)
@@ -115,11 +117,11 @@ def with_labels(
 
 # %% ../nbs/00_core.ipynb #c511f897
 def check_task(
-    config:PretrainedConfig, # The checkpoint's config
+    config:transformers.PretrainedConfig, # The checkpoint's config
     task:str='sequence-classification', # One of `TASKS`
-)->PretrainedConfig:
+)->transformers.PretrainedConfig:
     "Raise a `CheckpointError` if `config`'s architecture has no head for `task`"
-    _, table = _task(task)
+    _, table = task_classes(task)
     if config.model_type not in table:
         kind = 'image' if task == 'image-classification' else 'text'
         raise CheckpointError(f"The {config.model_type!r} architecture has no {task} head in transformers, so it cannot be used for "
@@ -136,7 +138,7 @@ def hf_tokenizer(
     **kwargs # Passed to `AutoTokenizer.from_pretrained`
 ):
     "Load the fast tokenizer of `ckpt`, giving it a pad token if it has none"
-    tok = _load(AutoTokenizer, ckpt, 'tokenizer', trust_remote_code=trust_remote_code, **kwargs)
+    tok = _load(transformers.AutoTokenizer, ckpt, 'tokenizer', trust_remote_code=trust_remote_code, **kwargs)
     if not getattr(tok, 'is_fast', False):
         raise CheckpointError(f"{ckpt!r} only has a slow (Python) tokenizer; fasthf needs a fast tokenizer for batch tokenization. "
                               "Convert it with `tokenizers` or pick a checkpoint that ships tokenizer.json.")
@@ -155,7 +157,7 @@ def hf_image_processor(
     **kwargs # Passed to `AutoImageProcessor.from_pretrained`
 ):
     "Load the image processor of `ckpt`"
-    return _load(AutoImageProcessor, ckpt, 'image processor', trust_remote_code=trust_remote_code, **kwargs)
+    return _load(transformers.AutoImageProcessor, ckpt, 'image processor', trust_remote_code=trust_remote_code, **kwargs)
 
 # %% ../nbs/00_core.ipynb #efcd5206
 def hf_model(
@@ -166,9 +168,9 @@ def hf_model(
     trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
     config_kwargs:dict|None=None, # Passed to `AutoConfig.from_pretrained`
     **kwargs # Passed to `AutoModelFor...from_pretrained`
-)->PreTrainedModel:
+)->transformers.PreTrainedModel:
     "Load `ckpt` with a head for `task` and one output per class in `vocab`"
-    auto_cls, _ = _task(task)
+    auto_cls, _ = task_classes(task)
     old = check_task(hf_config(ckpt, trust_remote_code=trust_remote_code, **(config_kwargs or {})), task)
     config = old if vocab is None else with_labels(copy.deepcopy(old), vocab)
     if vocab is not None and old.architectures and any(a.endswith(('ForSequenceClassification', 'ForImageClassification')) for a in old.architectures) \

@@ -48,7 +48,7 @@ def _check_vocab(dls):
 # %% ../nbs/06_learner.ipynb #5c73ef84
 def _guess_task(config)->str:
     "The task of a checkpoint saved without fasthf.json: image classification for image-only architectures"
-    img, txt = TASKS['image-classification'][1], TASKS['sequence-classification'][1]
+    img, txt = task_classes('image-classification')[1], task_classes('sequence-classification')[1]
     return 'image-classification' if config.model_type in img and config.model_type not in txt else 'sequence-classification'
 
 class HFLearner(Learner):

@@ -133,6 +133,7 @@ class HFTextDL(SortedDL):
     def __init__(self, dataset, sort_func=None, res=None, **kwargs):
         TfmdDL.__init__(self, dataset, **kwargs)
         self.sort_func = sort_func
+        if res is None and len(self.dataset) <= 1: res = [0]*len(self.dataset) # one item (`predict`): nothing to sort
         if res is None: res = self._token_lengths() if sort_func is None else [sort_func(self.do_item(i)) for i in range_of(self.dataset)]
         self.res = res
         if len(self.res) > 0: self.idx_max = int(np.argmax(self.res))

@@ -11,9 +11,7 @@ import numpy as np, torch
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
 from fastai.vision.core import PILImage, TensorImage, load_image, image2tensor
-from fastai.vision.augment import aug_transforms
-import fastai.vision.data, fastai.vision.learner # fastai's `show_batch` / `show_results` / `plot_top_losses` for images (grids, titles)
-from .core import hf_config, hf_image_processor, CheckpointError, TASKS
+from .core import hf_config, hf_image_processor, CheckpointError, task_classes
 
 # %% auto #0
 __all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'processor_gap',
@@ -171,7 +169,10 @@ def hf_image_tfms(
     tol:float=0.03, # Largest mean absolute difference from the processor's output allowed for the batched path
 )->tuple: # (item_tfms, batch_tfms)
     "fastai item and batch transforms that prepare images as `processor` does"
-    aug = aug_transforms() if aug_tfms is True else L(aug_tfms)
+    if aug_tfms is True:
+        from fastai.vision.augment import aug_transforms # imports torchvision: only when asked for
+        aug_tfms = aug_transforms()
+    aug = L(aug_tfms)
     for t in _candidates(processor):
         if processor_gap(t, processor) <= tol: return [t, ToTensor()], _batch_tfms(processor, aug)
     if len(aug): warnings.warn("The image processor's steps have no batched equivalent: images are prepared one by one by the "
@@ -184,7 +185,7 @@ def _image_processor(ckpt, trust_remote_code=False, **kwargs):
     except CheckpointError as e:
         try: mt = hf_config(ckpt, trust_remote_code=trust_remote_code).model_type
         except CheckpointError: raise e
-        if mt not in TASKS['image-classification'][1]:
+        if mt not in task_classes('image-classification')[1]:
             raise CheckpointError(f"{str(ckpt)!r} is a {mt!r} model, not an image model: it has no image processor. "
                                   "Use `HFTextBlock` for text checkpoints, or pick an image checkpoint (ViT, DeiT, Swin, ConvNeXt, ...).") from None
         raise
@@ -197,6 +198,9 @@ def HFImageBlock(
     **processor_kwargs # Passed to `AutoImageProcessor.from_pretrained` (e.g. `size={'height': 384, 'width': 384}`)
 )->TransformBlock:
     "A `TransformBlock` for images prepared as the checkpoint's image processor does"
+    # fastai's `show_batch` / `show_results` / `plot_top_losses` for images (grids, titles) live in these modules, which
+    # import torchvision: registered when an image block is made, not when fasthf is imported
+    import fastai.vision.data, fastai.vision.learner
     proc = ckpt_or_processor
     if isinstance(proc, (str, os.PathLike)): proc = _image_processor(proc, trust_remote_code=trust_remote_code, **processor_kwargs)
     item_tfms, batch_tfms = hf_image_tfms(proc, aug_tfms, tol=tol)

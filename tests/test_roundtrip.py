@@ -7,6 +7,7 @@ import numpy as np, pandas as pd, pytest, torch
 from fasthf.learner import SequenceClassificationLearner, HFLearner
 from fasthf.testing import TINY_TEXT_ARCHS, tiny_text_checkpoint, tiny_corpus
 from transformers import pipeline
+from _roundtrip_check import check_fresh_process, check_safetensors_only
 
 def _df(n=96, seed=0):
     s = tiny_corpus(2*n, seed=seed)
@@ -37,21 +38,14 @@ def trained(tmp_path_factory):
     return res, tmp
 
 def test_fresh_process_load_learner(trained):
-    res, tmp = trained
-    cases = {k: dict(pkl=v['pkl'], items=[list(o) if isinstance(o, tuple) else o for o in v['items']]) for k, v in res.items()}
-    (tmp/'cases.json').write_text(json.dumps(cases))
-    subprocess.run([sys.executable, str(Path(__file__).parent/'_predict_fresh.py'), str(tmp/'cases.json'), str(tmp/'out.json')], check=True)
-    out = json.loads((tmp/'out.json').read_text())
-    for k, v in res.items():
-        assert torch.equal(torch.tensor(out[k]), v['probs']), k
-        assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
+    check_fresh_process(*trained)
 
 def test_pipeline_and_from_pretrained(trained):
     res, _ = trained
     for k, v in res.items():
         hf = v['hf']
         assert (hf/'model.safetensors').exists() and (hf/'config.json').exists()
-        assert not any(f.suffix in ('.bin', '.pt', '.pth', '.pkl') for f in hf.iterdir()), k # weights as safetensors only
+        check_safetensors_only(hf, k)
         config = json.loads((hf/'config.json').read_text())
         assert config['id2label'] == {'0': 'neg', '1': 'pos'}, k
         pipe = pipeline('text-classification', model=str(hf), device='cpu')

@@ -9,6 +9,7 @@ from PIL import Image
 from fasthf.learner import ImageClassificationLearner, HFLearner
 from fasthf.testing import TINY_IMAGE_ARCHS, tiny_image_checkpoint, tiny_image_folder
 from transformers import pipeline
+from _roundtrip_check import check_fresh_process, check_safetensors_only
 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
@@ -30,21 +31,14 @@ def trained(tmp_path_factory):
     return res, tmp
 
 def test_fresh_process_load_learner(trained):
-    res, tmp = trained
-    cases = {k: dict(pkl=v['pkl'], items=v['items']) for k, v in res.items()}
-    (tmp/'cases.json').write_text(json.dumps(cases))
-    subprocess.run([sys.executable, str(Path(__file__).parent/'_predict_fresh.py'), str(tmp/'cases.json'), str(tmp/'out.json')], check=True)
-    out = json.loads((tmp/'out.json').read_text())
-    for k, v in res.items():
-        assert torch.equal(torch.tensor(out[k]), v['probs']), k
-        assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
+    check_fresh_process(*trained)
 
 def test_pipeline_and_from_pretrained(trained):
     res, _ = trained
     for k, v in res.items():
         hf = v['hf']
         assert (hf/'model.safetensors').exists() and (hf/'preprocessor_config.json').exists()
-        assert not any(f.suffix in ('.bin', '.pt', '.pth', '.pkl') for f in hf.iterdir()), k # weights as safetensors only
+        check_safetensors_only(hf, k)
         config = json.loads((hf/'config.json').read_text())
         assert config['id2label'] == {'0': 'dark', '1': 'light'}, k
         pipe = pipeline('image-classification', model=str(hf), device='cpu')

@@ -1,0 +1,18 @@
+"Shared by the round-trip tests: load every exported learner in one fresh Python process and compare its probabilities"
+import json, subprocess, sys
+from pathlib import Path
+import torch
+
+def check_fresh_process(res, tmp):
+    "`res`: name -> dict(pkl, items, probs). Probabilities must be `torch.equal`, `predict` within 1e-6"
+    cases = {k: dict(pkl=v['pkl'], items=[list(o) if isinstance(o, tuple) else o for o in v['items']]) for k, v in res.items()}
+    (tmp/'cases.json').write_text(json.dumps(cases))
+    subprocess.run([sys.executable, str(Path(__file__).parent/'_predict_fresh.py'), str(tmp/'cases.json'), str(tmp/'out.json')], check=True)
+    out = json.loads((tmp/'out.json').read_text())
+    for k, v in res.items():
+        assert torch.equal(torch.tensor(out[k]), v['probs']), k
+        assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
+
+def check_safetensors_only(hf, name):
+    assert (hf/'model.safetensors').exists(), name
+    assert not any(f.suffix in ('.bin', '.pt', '.pth', '.pkl') for f in hf.iterdir()), name # weights as safetensors only
