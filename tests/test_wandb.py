@@ -9,7 +9,7 @@ def read_records(path):
     "Records of a W&B run file: a 7-byte header, then LevelDB-log blocks of 32 KiB holding protobuf `Record`s"
     from wandb.proto import wandb_internal_pb2
     data, recs, buf, pos = Path(path).read_bytes(), [], b'', 7
-    assert data[:4] == b':W&B'
+    if data[:4] != b':W&B': return recs
     while pos + 7 <= len(data):
         left = 32768 - pos % 32768
         if left < 7: pos += left; continue
@@ -18,7 +18,10 @@ def read_records(path):
         if kind == 0 and length == 0: break
         buf = chunk if kind in (1, 2) else buf + chunk
         if kind in (1, 4):
-            r = wandb_internal_pb2.Record(); r.ParseFromString(buf); recs.append(r); buf = b''
+            r = wandb_internal_pb2.Record()
+            try: r.ParseFromString(buf)
+            except Exception: break # a record still being written
+            recs.append(r); buf = b''
     return recs
 
 def _run(tmp_path, monkeypatch, fn):
@@ -26,8 +29,13 @@ def _run(tmp_path, monkeypatch, fn):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         res = fn()
-    run_file = next(tmp_path.glob('wandb/offline-run-*/run-*.wandb'))
-    recs = read_records(run_file)
+    import time
+    for _ in range(120): # wandb's core process writes the file asynchronously: wait for the run's exit record
+        files = list(tmp_path.glob('wandb/offline-run-*/run-*.wandb'))
+        recs = read_records(files[0]) if files else []
+        if any(r.WhichOneof('record_type') == 'exit' for r in recs): break
+        time.sleep(0.5)
+    assert len(files) == 1, files
     history = [{i.key or '/'.join(i.nested_key): i.value_json for i in r.history.item} for r in recs if r.WhichOneof('record_type') == 'history']
     config = {}
     for r in recs:

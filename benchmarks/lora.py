@@ -1,0 +1,83 @@
+"""LoRA cost: full fine-tuning vs LoRA (r=8, query/value, head trained whole) on a BERT-base-shaped model (random
+weights from a config, 110M parameters) and on the packaged MiniLM: share of parameters trained, peak memory (peak
+RSS of a separate process per variant, model load included), median step time (forward + backward + optimizer,
+bs 16, 128 tokens), and the adapter file's size against the full model.safetensors.
+Targets: <= 1% trainable, adapter <= 2% of the model, peak memory <= 0.7x and step time <= 0.85x of full fine-tuning.
+
+python benchmarks/lora.py [--quick]"""
+import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import quiet, report, table
+
+def child(ckpt, mode, steps, bs, length, out):
+    "One variant in this process: train `steps` batches, write step times, peak RSS, counts and file sizes"
+    quiet()
+    import pandas as pd, torch
+    from fastai.callback.core import Callback
+    from fasthf.learner import SequenceClassificationLearner
+    from fasthf.lora import LoRACallback
+    from fasthf.testing import WORDS
+    rng = __import__('random').Random(0)
+    df = pd.DataFrame({'text': [' '.join(rng.choice(WORDS) for _ in range(length)) for _ in range(bs*(steps+2))], 'label': ['a', 'b']*(bs*(steps+2)//2)})
+    learn = SequenceClassificationLearner.from_df(df, ckpt, bs=bs, max_length=length, valid_pct=0.01, freeze=False,
+                                                  cbs=[LoRACallback(r=8)] if mode == 'lora' else None)
+    learn.unfreeze()
+    times = []
+    class StepTime(Callback):
+        def before_batch(self): self.t = time.perf_counter()
+        def after_batch(self):
+            if self.training: times.append(time.perf_counter() - self.t)
+        def after_train(self): raise __import__('fastai').learner.CancelFitException()
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-4, cbs=StepTime())
+    ps = list(learn.model.named_parameters())
+    total = sum(p.numel() for n, p in ps if 'lora_' not in n and '.modules_to_save.' not in n)
+    trained = sum(p.numel() for _, p in ps if p.requires_grad)
+    res = dict(step_s=statistics.median(times[1:] or times), peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024,
+               trained=trained, total=total)
+    if mode == 'lora':
+        a = learn.lora.save_adapter(Path(out).parent/'adapter')
+        res['adapter_bytes'] = (a/'adapter_model.safetensors').stat().st_size
+    Path(out).write_text(json.dumps(res))
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--quick', action='store_true', help='MiniLM only, 3 steps of 4 x 32 tokens (a smoke run)')
+    p.add_argument('--child', nargs=6, help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    if a.child:
+        ckpt, mode, steps, bs, length, out = a.child
+        return child(ckpt, mode, int(steps), int(bs), int(length), out)
+    quiet()
+    from fasthf.testing import minilm_path, tiny_tokenizer
+    steps, bs, length = (3, 4, 32) if a.quick else (8, 16, 128)
+    models = {'MiniLM': str(minilm_path())}
+    tmp = Path(tempfile.mkdtemp())
+    if not a.quick:
+        import torch
+        from transformers import BertConfig, BertModel
+        tok = tiny_tokenizer('minilm')
+        torch.manual_seed(0)
+        BertModel(BertConfig(vocab_size=len(tok))).save_pretrained(tmp/'bert-base'); tok.save_pretrained(tmp/'bert-base')
+        models = {'BERT-base shape': str(tmp/'bert-base'), **models}
+    rows, res = [], {}
+    for name, ckpt in models.items():
+        r = {}
+        for mode in ('full', 'lora'):
+            out = tmp/f'{name}-{mode}'/'res.json'; out.parent.mkdir(parents=True)
+            subprocess.run([sys.executable, __file__, '--child', ckpt, mode, str(steps), str(bs), str(length), str(out)], check=True,
+                           env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+            r[mode] = json.loads(out.read_text())
+        size = (Path(ckpt)/'model.safetensors').stat().st_size
+        f, l = r['full'], r['lora']
+        res[name] = dict(trainable_share=l['trained']/l['total'], adapter_share=l['adapter_bytes']/size, memory_ratio=l['peak_rss_mb']/f['peak_rss_mb'],
+                         step_ratio=l['step_s']/f['step_s'], full=f, lora=l, model_bytes=size)
+        rows.append(dict(model=name, trained=f"{l['trained']:,} of {l['total']:,} ({l['trained']/l['total']:.2%})",
+                         adapter=f"{l['adapter_bytes']/1e6:.2f} MB ({l['adapter_bytes']/size:.2%})",
+                         peak_rss=f"{f['peak_rss_mb']:.0f} -> {l['peak_rss_mb']:.0f} MB ({l['peak_rss_mb']/f['peak_rss_mb']:.2f}x)",
+                         step=f"{f['step_s']*1e3:.0f} -> {l['step_s']*1e3:.0f} ms ({l['step_s']/f['step_s']:.2f}x)"))
+    table(rows, ['model', 'trained', 'adapter', 'peak_rss', 'step'])
+    print('targets: trained <= 1%, adapter <= 2%, peak memory <= 0.7x, step time <= 0.85x of full fine-tuning')
+    return report('lora', dict(results=res, steps=steps, bs=bs, length=length, quick=a.quick))
+
+if __name__ == '__main__': main()
