@@ -1,5 +1,5 @@
 "Shared helpers of the benchmark scripts: machine description, a table printer, and the one JSON line each script ends with"
-import json, os, platform, sys, time, warnings
+import json, os, platform, time, warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

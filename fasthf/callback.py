@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools, inspect, warnings
 from fastai.basics import *
 from .text import HFTextInput
+from .core import unwrap_model
 
 # %% auto #0
 __all__ = ['hf_inputs', 'forward_args', 'HFModelCallback', 'StopOnNaNCallback']
@@ -30,9 +31,7 @@ def _signature_params(fn, bound:bool)->tuple:
 
 def _forward_params(model)->tuple:
     "Positional parameters of `model.forward` (of the base model, for a peft model), read once per forward function"
-    while isinstance(getattr(model, 'module', None), nn.Module): model = model.module # DistributedDataParallel, DataParallel
-    if hasattr(model, 'get_base_model'): model = model.get_base_model() # peft's `forward(*args, **kwargs)` passes them on
-    f = model.forward
+    f = unwrap_model(model).forward # DDP's and peft's `forward(*args, **kwargs)` pass the arguments on
     return _signature_params(getattr(f, '__func__', f), hasattr(f, '__func__'))
 
 def forward_args(

@@ -6,14 +6,13 @@ Docs: https://github.com/fasthf/fasthf/cli.html.md"""
 
 # %% ../nbs/07_cli.ipynb #3a051b99
 from __future__ import annotations
-import argparse, contextlib, importlib.util, json, os, sys, tempfile, time
+import argparse, contextlib, importlib.util, json, sys, tempfile, time
 from pathlib import Path
 import pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
 from .learner import *
-from .lora import LoRACallback, LoRAError
-from .core import CheckpointError
+from .lora import LoRACallback
 
 # %% auto #0
 __all__ = ['rotten_tomatoes', 'glue_tsv', 'demo', 'CLIError', 'read_table', 'train', 'predict', 'main']
@@ -132,8 +131,8 @@ def train(
         try: lr = float(lr)
         except ValueError: raise CLIError(f"--lr {lr!r}: pass a number such as 1e-4, or 'auto'.") from None
     if epochs < 1: raise CLIError(f"--epochs {epochs}: train for at least one epoch.")
-    common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
     if lora_r is not None and lora_r <= 0: raise CLIError(f"--lora-r {lora_r}: the rank must be a positive integer (8 is common).")
+    common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
     if data.is_dir() and not _is_saved_dataset(data):
         valid = 'valid' if (data/'valid').is_dir() else None
         learn = ImageClassificationLearner.from_folder(data, ckpt, valid_pct=None if valid else valid_pct, **common)

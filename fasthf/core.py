@@ -9,11 +9,12 @@ from __future__ import annotations
 import copy, os, json
 from pathlib import Path
 from fastcore.basics import listify
+from torch.nn.parallel import DataParallel, DistributedDataParallel
 import transformers # a lazy module: its classes are imported when first used, not with fasthf
 
 # %% auto #0
 __all__ = ['TASKS', 'CheckpointError', 'task_classes', 'checkpoint_source', 'hf_config', 'with_labels', 'check_task',
-           'hf_tokenizer', 'hf_image_processor', 'hf_model']
+           'hf_tokenizer', 'hf_image_processor', 'hf_model', 'unwrap_model']
 
 # %% ../nbs/00_core.ipynb #4f2d1e0c
 class CheckpointError(ValueError):
@@ -184,3 +185,9 @@ def hf_model(
     # parameters the checkpoint did not have (the new head, a missing pooler): `hf_splitter` keeps them trainable
     model.fasthf_new_params = sorted(set(info.get('missing_keys', [])) | {k[0] if isinstance(k, tuple) else k for k in info.get('mismatched_keys', [])})
     return model
+
+# %% ../nbs/00_core.ipynb #1da33084
+def unwrap_model(model):
+    "The transformers (or plain) model inside DDP / DataParallel and peft wrappers"
+    while isinstance(model, (DataParallel, DistributedDataParallel)): model = model.module
+    return model.get_base_model() if hasattr(model, 'get_base_model') else model

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #9ccc8afd
 from __future__ import annotations
-import bisect, json, os, warnings
+import bisect, json, os
 import numpy as np, pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
@@ -56,8 +56,7 @@ class HFLearner(Learner):
     @property
     def hf_model(self):
         "The transformers model (the base of a peft model)"
-        m = self.model
-        return m.get_base_model() if hasattr(m, 'get_base_model') else m
+        return unwrap_model(self.model)
 
     @property
     def tokenizer(self):
@@ -248,6 +247,13 @@ def _task_learner(cls, block, source, ckpt, get_x, get_y, splitter, vocab, bs, s
     dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
     return hf_learner(dls, ckpt, metrics=ifnone(metrics, [accuracy]), learner_cls=cls, **kwargs)
 
+def _df_split(df, x_cols, label_col, valid_col, valid_pct, seed):
+    "`df` (a list of dicts becomes a DataFrame) with its columns checked, and its splitter"
+    if isinstance(df, list): df = pd.DataFrame(df)
+    _check_columns(df.columns, x_cols, label_col)
+    if valid_col is not None: _check_columns(df.columns, [valid_col], None)
+    return df, (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))
+
 def _dataset_parts(ds, train_split, valid_split)->list:
     "[train, valid] of a `DatasetDict`, or [ds] of a single `Dataset`"
     if hasattr(ds, 'keys') and not hasattr(ds, 'column_names') or isinstance(getattr(ds, 'column_names', None), dict):
@@ -293,11 +299,8 @@ class SequenceClassificationLearner(HFLearner):
     ):
         "A learner from a DataFrame (or a list of dicts)"
         text_cols = _tuple(ifnone(text_cols, cls._text_cols))
-        if isinstance(df, list): df = pd.DataFrame(df)
-        _check_columns(df.columns, text_cols, label_col)
-        if valid_col is not None: _check_columns(df.columns, [valid_col], None)
+        df, splitter = _df_split(df, text_cols, label_col, valid_col, valid_pct, seed)
         _check_values(lambda c: df[c].tolist(), text_cols, label_col)
-        splitter = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed)
         return cls._build(df, ckpt, text_cols, ColReader(label_col), splitter, None, max_length, bs, seed, metrics, dl_kwargs, **kwargs)
 
     @classmethod
@@ -404,16 +407,13 @@ class ImageClassificationLearner(HFLearner):
         **kwargs # Passed to `hf_learner`
     ):
         "A learner from a DataFrame (or a list of dicts) of images and labels"
-        if isinstance(df, list): df = pd.DataFrame(df)
-        _check_columns(df.columns, [image_col], label_col)
-        if valid_col is not None: _check_columns(df.columns, [valid_col], None)
+        df, splitter = _df_split(df, [image_col], label_col, valid_col, valid_pct, seed)
         _check_values(lambda c: df[c].tolist(), [], label_col)
         ims = df[image_col].tolist()
         bad = [i for i, v in enumerate(ims) if _is_missing(v)]
         if bad: raise ValueError(f"Column {image_col!r} has no image in {len(bad)} row(s), first at row {bad[0]}: drop those rows or fill them.")
         pref = Path(folder) if folder is not None else None
         _check_image_files([(pref/str(v) if pref else v) for v in ims if isinstance(v, (str, os.PathLike))])
-        splitter = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed)
         return cls._build(df, ckpt, ColReader(image_col, pref=pref), ColReader(label_col), splitter, None, aug_tfms, processor_kwargs,
                           bs, seed, metrics, dl_kwargs, **kwargs)
 

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/lora.html.md"""
 
 # %% ../nbs/05_lora.ipynb #1c5225f0
 from __future__ import annotations
-import contextlib, hashlib, json, warnings
+import contextlib, hashlib, json
 from pathlib import Path
 import torch
 from torch import nn
@@ -15,7 +15,7 @@ from peft import LoraConfig, PeftModel, get_peft_model, get_peft_model_state_dic
 from peft.tuners.tuners_utils import BaseTunerLayer
 from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
 from transformers.pytorch_utils import Conv1D
-from .splitters import hf_groups, hf_splitter, layer_stack, _body
+from .splitters import hf_groups, layer_stack, _body
 
 # %% auto #0
 __all__ = ['LoRAError', 'lora_head_modules', 'lora_targets', 'lora_splitter', 'LoRACallback']
@@ -47,9 +47,10 @@ def lora_targets(
     model:nn.Module, # The model to adapt
     target_modules=None, # Module names (or name endings) to adapt; None for the default
     train_head:bool=True, # The head is trained whole, so it gets no adapter
+    head:list|None=None, # The head's modules, if already known (`lora_head_modules`)
 )->list: # Full names of the modules that get adapters
     "The modules of `model` that get LoRA adapters"
-    head = lora_head_modules(model) if train_head else []
+    head = (head if head is not None else lora_head_modules(model)) if train_head else []
     in_head = lambda n: any(n == h or n.startswith(h + '.') for h in head)
     cands = [n for n in _module_names(model) if not in_head(n)]
     if target_modules is not None:
@@ -128,8 +129,8 @@ class LoRACallback(Callback):
         if _has_adapters(model):
             raise LoRAError("This model already has LoRA/peft adapters. Merge them first (`model.merge_and_unload()`) to adapt the result, "
                             "or keep the existing ones and use `learn.lora.load_adapter` / `set_adapter` on a learner made with LoRACallback.")
-        targets = lora_targets(model, self.target_modules, self.train_head)
         head = lora_head_modules(model) if self.train_head else None
+        targets = lora_targets(model, self.target_modules, self.train_head, head=head)
         self.fingerprint = _fingerprint(model, exclude=head or ())
         config = LoraConfig(r=self.r, lora_alpha=self.alpha, lora_dropout=self.dropout, target_modules=targets,
                             modules_to_save=head, init_lora_weights=self.init, bias='none', **self.kwargs)

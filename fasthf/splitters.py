@@ -7,6 +7,7 @@ Docs: https://github.com/fasthf/fasthf/splitters.html.md"""
 # %% ../nbs/04_splitters.ipynb #593bd895
 from __future__ import annotations
 from fastai.basics import *
+from .core import unwrap_model
 
 # %% auto #0
 __all__ = ['layer_stack', 'hf_groups', 'hf_splitter']
@@ -26,8 +27,7 @@ def layer_stack(body:nn.Module)->tuple[str, nn.ModuleList]|None:
 
 def _body(model):
     "The pretrained body of `model` (the base model of a peft model's base model)"
-    m = model
-    if hasattr(m, 'get_base_model'): m = m.get_base_model()
+    m = unwrap_model(model)
     body = getattr(m, 'base_model', None)
     return m, (body if isinstance(body, nn.Module) and body is not m else None)
 

@@ -6,13 +6,14 @@ Docs: https://github.com/fasthf/fasthf/tracking.html.md"""
 
 # %% ../nbs/09_tracking.ipynb #1fd5bc3a
 from __future__ import annotations
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 import wandb
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.wandb import WandbCallback, wandb_process
 from .text import HFTextInput
 from .learner import SequenceClassificationLearner, HFLearner
+from .core import unwrap_model
 
 # %% auto #0
 __all__ = ['SWEEP_DEFAULTS', 'wandb_process', 'HFWandbCallback', 'sweep_train']
@@ -53,9 +54,7 @@ class HFWandbCallback(WandbCallback):
         _fw.init_args = _safe_init_args
         try: super().before_fit()
         finally: _fw.init_args = orig
-        m = self.learn.model
-        m = m.get_base_model() if hasattr(m, 'get_base_model') else m
-        cfg = getattr(m, 'config', None)
+        cfg = getattr(unwrap_model(self.learn.model), 'config', None) # after DDP (order 11) may have wrapped it
         if cfg is not None and wandb.run is not None:
             wandb.config.update({'model_config': cfg.to_diff_dict()}, allow_val_change=True)
 

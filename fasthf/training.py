@@ -6,15 +6,16 @@ Docs: https://github.com/fasthf/fasthf/training.html.md"""
 
 # %% ../nbs/08_training.ipynb #5d9a4708
 from __future__ import annotations
-import textwrap, warnings
-import numpy as np, pandas as pd, torch
+import textwrap
+import torch
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.interpret import plot_top_losses, ClassificationInterpretation
-from fastai.distributed import DistributedDL, DistributedTrainer, rank_distrib, num_distrib
+from fastai.distributed import DistributedDL, DistributedTrainer, rank_distrib
 from .text import HFTextInput
 from .learner import HFLearner
+from .core import unwrap_model
 
 # %% auto #0
 __all__ = ['DeviceMixedPrecision', 'GradientCheckpointing', 'plot_top_losses', 'HFDistributedDL', 'HFDistributedTrainer']
@@ -48,8 +49,7 @@ class GradientCheckpointing(Callback):
     "Use transformers' gradient checkpointing while fitting"
     order = 0
     def before_fit(self):
-        m = self.learn.model
-        m = m.get_base_model() if hasattr(m, 'get_base_model') else m
+        m = unwrap_model(self.learn.model)
         if not getattr(m, 'supports_gradient_checkpointing', False):
             raise ValueError(f"{type(m).__name__} does not support gradient checkpointing: remove the GradientCheckpointing callback.")
         m.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})

@@ -1,8 +1,8 @@
 "Run under `torchrun --nproc_per_node 2` (or alone, for the single-process reference): train a tiny BERT and write what each rank saw"
-import hashlib, json, os, sys, warnings
+import hashlib, json, sys, warnings
 warnings.filterwarnings('ignore')
 from pathlib import Path
-import pandas as pd, torch
+import pandas as pd
 from fastai.distributed import rank_distrib, num_distrib
 from fasthf.learner import SequenceClassificationLearner
 from fasthf.training import HFDistributedDL # noqa: F401 (patches HFLearner.to_distributed)

@@ -1,5 +1,5 @@
 "Run in a fresh process: load exported learners and write their probabilities, for tests/test_roundtrip.py"
-import sys, json, torch, warnings
+import sys, json, warnings
 from fastai.learner import load_learner
 warnings.filterwarnings('ignore')
 cases = json.load(open(sys.argv[1]))

@@ -13,6 +13,8 @@ def check_fresh_process(res, tmp):
         assert torch.equal(torch.tensor(out[k]), v['probs']), k
         assert torch.allclose(torch.tensor(out[k + '/predict']), v['probs'][0], atol=1e-6), k
 
-def check_safetensors_only(hf, name):
+def check_hf_folder(hf, name, labels):
+    "A `save_pretrained` folder: safetensors weights only, and `id2label` in the config"
     assert (hf/'model.safetensors').exists(), name
     assert not any(f.suffix in ('.bin', '.pt', '.pth', '.pkl') for f in hf.iterdir()), name # weights as safetensors only
+    assert json.loads((hf/'config.json').read_text())['id2label'] == {str(i): l for i, l in enumerate(labels)}, name

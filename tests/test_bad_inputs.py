@@ -1,7 +1,7 @@
 """The bad-input catalogue: each case asserts the exception type, that the message names the problem and the fix,
 that no optimizer step ran before it (an autouse fixture counts `Optimizer.step` calls), and that what the user
 passed in (DataFrame, Dataset, model, files) is unchanged."""
-import copy, hashlib, json, os, subprocess, sys, warnings
+import hashlib, json, os, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 import datasets
@@ -9,7 +9,7 @@ from fastai.data.all import DataBlock, ColReader, CategoryBlock, TransformBlock,
 from fastai.optimizer import Optimizer
 from fasthf.core import CheckpointError, hf_model, hf_tokenizer
 from fasthf.text import HFTextBlock
-from fasthf.vision import HFImageBlock, ImageReadError
+from fasthf.vision import ImageReadError
 from fasthf.learner import SequenceClassificationLearner, SentencePairLearner, ImageClassificationLearner, hf_learner
 from fasthf.testing import tiny_text_checkpoint, tiny_image_checkpoint, tiny_corpus, tiny_image_folder, tiny_tokenizer
 

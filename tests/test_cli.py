@@ -44,7 +44,7 @@ def test_train_pairs_tsv_with_lora(tmp_path):
     df = pd.DataFrame({'sentence1': s[:80], 'sentence2': s[80:], 'label': ['same', 'different'] * 40})
     df.to_csv(tmp_path/'pairs.tsv', sep='\t', index=False)
     out = tmp_path/'out'
-    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'pairs.tsv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--lora-r', 4, '--bs', 16, '--quiet')
+    cli('train', tiny_text_checkpoint('bert'), tmp_path/'pairs.tsv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--lora-r', 4, '--bs', 16, '--quiet')
     assert (out/'adapter'/'adapter_model.safetensors').exists() and (out/'hf'/'model.safetensors').exists()
     assert not (out/'lr_find.png').exists() # a fixed learning rate was given
     p = [json.loads(l) for l in cli('predict', out/'hf', '--pair', 'a man eats', 'someone eats', 'the cat', 'a car').stdout.splitlines()]

@@ -1,7 +1,6 @@
 """Learning check with the real pretrained MiniLM on real data (Rotten Tomatoes fresh/rotten, offline).
 A model that learned nothing scores the majority share (about 0.58); the bar is 0.72."""
-import numpy as np, pytest
-from fasthf.learner import SequenceClassificationLearner, HFLearner
+from fasthf.learner import SequenceClassificationLearner
 from fasthf.cli import rotten_tomatoes
 from fasthf.testing import minilm_path
 

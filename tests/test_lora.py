@@ -1,8 +1,7 @@
 """LoRA at BERT-base size (random weights from a config, no download): r=8 trains <= 1% of the parameters and the
 adapter file is <= 2% of the full model.safetensors."""
 import warnings
-from pathlib import Path
-import pandas as pd, pytest, torch
+import pandas as pd, torch
 from transformers import BertConfig, BertModel
 from fasthf.learner import SequenceClassificationLearner
 from fasthf.lora import LoRACallback

@@ -1,6 +1,5 @@
 """Interruption and resume, checkpoints, trust_remote_code never implicit, extreme text lengths, non-finite losses."""
 import warnings
-from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 import transformers
 from fastai.learner import load_learner, CancelFitException

@@ -1,13 +1,12 @@
 """Every tiny text architecture, single texts and pairs: DataBlock -> one `fit_one_cycle` epoch -> export ->
 `load_learner` in a fresh process gives identical probabilities -> `save_pretrained` -> `transformers.pipeline` and
 `HFLearner.from_pretrained` give the same probabilities."""
-import json, subprocess, sys, warnings
-from pathlib import Path
+import warnings
 import numpy as np, pandas as pd, pytest, torch
 from fasthf.learner import SequenceClassificationLearner, HFLearner
 from fasthf.testing import TINY_TEXT_ARCHS, tiny_text_checkpoint, tiny_corpus
 from transformers import pipeline
-from _roundtrip_check import check_fresh_process, check_safetensors_only
+from _roundtrip_check import check_fresh_process, check_hf_folder
 
 def _df(n=96, seed=0):
     s = tiny_corpus(2*n, seed=seed)
@@ -44,10 +43,7 @@ def test_pipeline_and_from_pretrained(trained):
     res, _ = trained
     for k, v in res.items():
         hf = v['hf']
-        assert (hf/'model.safetensors').exists() and (hf/'config.json').exists()
-        check_safetensors_only(hf, k)
-        config = json.loads((hf/'config.json').read_text())
-        assert config['id2label'] == {'0': 'neg', '1': 'pos'}, k
+        check_hf_folder(hf, k, ('neg', 'pos'))
         pipe = pipeline('text-classification', model=str(hf), device='cpu')
         inputs = [{'text': a, 'text_pair': b} for a, b in v['items']] if v['pair'] else list(v['items'])
         outs = pipe(inputs, top_k=None, truncation=True, max_length=48) if not v['pair'] else [pipe(o, top_k=None, truncation=True, max_length=48) for o in inputs]

@@ -1,9 +1,9 @@
 """W&B in offline mode: `sweep_train` (fastai's `WandbCallback` through `HFWandbCallback`) on a tiny BERT and a tiny
 ViT learner, then the offline run file is read record by record: the history holds train/valid loss and the metric
 each epoch, the predictions table was logged, and the config holds the sweep's keys and the model's config."""
-import json, os, struct, warnings
+import json, struct, warnings
 from pathlib import Path
-import pandas as pd, pytest
+import pandas as pd
 
 def read_records(path):
     "Records of a W&B run file: a 7-byte header, then LevelDB-log blocks of 32 KiB holding protobuf `Record`s"
