@@ -6,13 +6,13 @@ Docs: https://github.com/fasthf/fasthf/callback.html.md"""
 
 # %% ../nbs/03_callback.ipynb #92e02d0d
 from __future__ import annotations
-import functools, inspect, warnings
+import functools, inspect, itertools, warnings
 from fastai.basics import *
 from .text import HFTextInput
 from .core import unwrap_model
 
 # %% auto #0
-__all__ = ['hf_inputs', 'forward_args', 'HFModelCallback', 'StopOnNaNCallback']
+__all__ = ['hf_inputs', 'forward_args', 'HFModelCallback', 'StopOnNaNCallback', 'HFTrainEvalCallback']
 
 # %% ../nbs/03_callback.ipynb #b0adbb09
 def hf_inputs(x)->dict:
@@ -83,3 +83,25 @@ class StopOnNaNCallback(Callback):
                       "No step was taken with it, so the weights are those from before this batch. Lower the learning rate "
                       "(`lr_find` suggests one), check the labels and inputs of that batch, or train in bf16 rather than fp16.", stacklevel=2)
         raise CancelFitException()
+
+# %% ../nbs/03_callback.ipynb #4823aa8b
+def _on_device(model:nn.Module, device)->bool:
+    "Is `model` on `device`? Judged by its first parameter, as fastai's `one_param` does (a full walk costs as much as the move)"
+    device = torch.device(device)
+    if device.type == 'cuda' and device.index is None: device = torch.device('cuda', torch.cuda.current_device())
+    p = next(itertools.chain(model.parameters(), model.buffers()), None)
+    return p is None or p.device == device
+
+class HFTrainEvalCallback(TrainEvalCallback):
+    "fastai's `TrainEvalCallback`, without moving or switching a model that is already on its device and in eval mode"
+    def before_fit(self):
+        self.learn.epoch, self.learn.loss = 0, tensor(0.)
+        self.learn.train_iter, self.learn.pct_train = 0, 0.
+        device = getattr(self.dls, 'device', None) or default_device()
+        if not _on_device(self.model, device): self.model.to(device)
+        if isinstance(self.loss_func, (nn.Module, BaseLoss)): self.loss_func.to(device)
+        if hasattr(self.model, 'reset'): self.model.reset()
+
+    def before_validate(self):
+        if any(m.training for m in self.model.modules()): self.model.eval()
+        self.learn.training = False

@@ -53,6 +53,11 @@ def _guess_task(config)->str:
 
 class HFLearner(Learner):
     "A `Learner` around a transformers model"
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tec = [c for c in self.cbs if type(c) is TrainEvalCallback] # fastai's default: walks the model on every call
+        if tec: self.remove_cbs(tec).add_cb(HFTrainEvalCallback())
+
     @property
     def hf_model(self):
         "The transformers model (the base of a peft model)"

@@ -14,7 +14,7 @@ from fastai.vision.core import PILImage, TensorImage, load_image, image2tensor
 from .core import hf_config, hf_image_processor, CheckpointError, task_classes
 
 # %% auto #0
-__all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'processor_gap',
+__all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'HFNormalize', 'processor_gap',
            'hf_image_tfms', 'HFImageBlock', 'dls_image_tfm']
 
 # %% ../nbs/02_vision.ipynb #cf7d72c9
@@ -57,8 +57,29 @@ def _short_edge_size(h:int, w:int, short:int)->tuple:
     nl = int(short * l / s)
     return (nl, short) if w <= h else (short, nl)
 
+def _tv_functional():
+    "torchvision's v2 functional API (imported on first use: it is slow to import)"
+    import torchvision.transforms.v2.functional as F
+    return F
+
+def _tv_mode(resample:int):
+    "The torchvision interpolation mode for a PIL filter, where torchvision's antialiased byte kernels match PIL's"
+    F = _tv_functional()
+    return {int(Image.BILINEAR): F.InterpolationMode.BILINEAR, int(Image.BICUBIC): F.InterpolationMode.BICUBIC}.get(int(resample))
+
+def _center_crop(x:Tensor, ch:int, cw:int)->Tensor:
+    "Center crop of a (c, h, w) tensor to `ch` x `cw`, padded with zeros (black) where it is smaller, as PIL's `crop` does"
+    h, w = x.shape[-2:]
+    top, left = int((h - ch)/2), int((w - cw)/2)
+    if top >= 0 and left >= 0: return x[..., top:top+ch, left:left+cw]
+    res = x.new_zeros((*x.shape[:-2], ch, cw))
+    t0, l0 = max(top, 0), max(left, 0)
+    src = x[..., t0:min(h, top+ch), l0:min(w, left+cw)]
+    res[..., t0-top:t0-top+src.shape[-2], l0-left:l0-left+src.shape[-1]] = src
+    return res
+
 class HFResizeCrop(HFImageTfm):
-    "Resize to `size` (or the shorter edge to `shortest_edge`), then center-crop to `crop`"
+    "Resize to `size` (or the shorter edge to `shortest_edge`), then center-crop to `crop`: a byte `TensorImage`"
     def __init__(self,
         size:tuple|None=None, # (height, width) to resize to
         shortest_edge:int|None=None, # Resize the shorter edge to this, keeping the aspect ratio
@@ -76,14 +97,14 @@ class HFResizeCrop(HFImageTfm):
         return _short_edge_size(h, w, self.shortest_edge) if self.shortest_edge else (h, w)
 
     def encodes(self, x:PILImage):
-        cls, (w, h) = type(x), x.size
+        w, h = x.size
         th, tw = self.size or (_short_edge_size(h, w, self.shortest_edge) if self.shortest_edge else (h, w))
-        if (th, tw) != (h, w): x = x.resize((tw, th), resample=self.resample)
-        if self.crop is not None:
-            ch, cw = self.crop
-            top, left = int((th - ch)/2), int((tw - cw)/2)
-            x = x.crop((left, top, left + cw, top + ch))
-        return cls(x)
+        mode = _tv_mode(self.resample) if (th, tw) != (h, w) else None
+        if mode is not None: # bilinear / bicubic: torchvision's antialiased kernels on the byte tensor (faster than PIL's)
+            t = _tv_functional().resize(image2tensor(x), [th, tw], interpolation=mode, antialias=True)
+        else: t = image2tensor(x.resize((tw, th), resample=self.resample) if (th, tw) != (h, w) else x)
+        if self.crop is not None: t = _center_crop(t, *self.crop)
+        return TensorImage(t)
 
 # %% ../nbs/02_vision.ipynb #7016e4b1
 def _stats(processor):
@@ -143,24 +164,49 @@ def _probes()->list:
         res.append(Image.fromarray(a.clip(0, 255).astype(np.uint8)))
     return res
 
+class HFNormalize(DisplayedTransform):
+    "Bytes to floats, rescaled and normalized as the image processor does, in one pass (`IntToFloatTensor` + `Normalize`)"
+    order = 99
+    def __init__(self,
+        rescale:float=1/255, # Factor from byte values to the processor's scale
+        mean:list|None=None, # Per-channel mean subtracted after rescaling (None: no normalization)
+        std:list|None=None, # Per-channel standard deviation divided by
+    ):
+        mean, std = tensor(ifnone(mean, [0.]*3)).float(), tensor(ifnone(std, [1.]*3)).float()
+        self.rescale, self.mean, self.std = rescale, mean, std
+        # (x*rescale - mean)/std == x*scale - shift: one multiply and one subtract, in place on the new float tensor
+        self.scale, self.shift = (rescale/std).view(1, -1, 1, 1), (mean/std).view(1, -1, 1, 1)
+
+    def _on(self, device):
+        if self.scale.device != device: self.scale, self.shift = self.scale.to(device), self.shift.to(device)
+        return self.scale, self.shift
+
+    def encodes(self, x:TensorImage):
+        scale, shift = self._on(x.device)
+        return x.to(torch.float32, copy=True).mul_(scale).sub_(shift)
+
+    def decodes(self, x:TensorImage):
+        "Back to byte values (as fastai's `IntToFloatTensor` decodes) for showing"
+        scale, shift = self._on(x.device)
+        return ((x + shift)/scale).round().clamp(0, 255).long()
+
 def _batch_tfms(processor, aug=None)->list:
+    "fastai's `IntToFloatTensor`, `aug`, `Normalize` with the processor's settings; fused into `HFNormalize` without `aug`"
     rescale = getattr(processor, 'rescale_factor', 1/255) if getattr(processor, 'do_rescale', True) else 1.
-    tfms = [IntToFloatTensor(div=1/rescale, div_mask=1)] + L(aug)
-    st = _stats(processor)
-    if st is not None: tfms.append(Normalize.from_stats(*st))
-    return tfms
+    st, aug = _stats(processor), L(aug)
+    if not len(aug): return [HFNormalize(rescale, *(st or (None, None)))]
+    return [IntToFloatTensor(div=1/rescale, div_mask=1)] + aug + ([Normalize.from_stats(*st)] if st is not None else [])
 
 def processor_gap(tfm:HFResizeCrop, processor, images=None)->float:
-    "Largest mean absolute difference between fasthf's tensors for `images` and the processor's `pixel_values`"
-    bt = Pipeline([o for o in _batch_tfms(processor) if not isinstance(o, Normalize)])
-    st = _stats(processor)
+    "Largest mean absolute difference (in rescaled pixel units) between fasthf's tensors for `images` and the processor's `pixel_values`"
+    bt, st = Pipeline(_batch_tfms(processor)), _stats(processor)
+    unnorm = (lambda t: t*torch.tensor(st[1]).view(-1, 1, 1) + torch.tensor(st[0]).view(-1, 1, 1)) if st is not None else noop
     gaps = []
     for im in ifnone(images, _probes()):
         want = processor(images=im, return_tensors='pt')['pixel_values'][0].float()
-        got = bt(TensorImage(image2tensor(tfm(HFImage.create(im)))[None]))[0].as_subclass(Tensor)
-        if st is not None: got = (got - torch.tensor(st[0]).view(-1, 1, 1))/torch.tensor(st[1]).view(-1, 1, 1)
+        got = bt(TensorImage(tfm(HFImage.create(im))[None]))[0].as_subclass(Tensor)
         if got.shape != want.shape: return float('inf')
-        gaps.append((got - want).abs().mean().item())
+        gaps.append((unnorm(got) - unnorm(want)).abs().mean().item())
     return max(gaps)
 
 def hf_image_tfms(
