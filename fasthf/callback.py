@@ -62,7 +62,8 @@ class HFModelCallback(Callback):
     def after_pred(self):
         out = self.pred
         if self.use_hf_loss: self._hf_loss = out.get('loss') if isinstance(out, dict) else None
-        self.learn.pred = out['logits'] if isinstance(out, dict) else (out[0] if isinstance(out, tuple) else out)
+        if isinstance(out, dict): self.learn.pred = out['logits'] if 'logits' in out else next(v for v in out.values() if isinstance(v, Tensor))
+        else: self.learn.pred = out[0] if isinstance(out, tuple) else out
         self.learn.xb = self._xb
 
     def after_loss(self):

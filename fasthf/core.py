@@ -114,6 +114,7 @@ def with_labels(
     names = [str(o) for o in listify(vocab)]
     config.num_labels = len(names)
     config.id2label, config.label2id = dict(enumerate(names)), {n:i for i,n in enumerate(names)}
+    if hasattr(config, 'label_names'): config.label_names = names # timm checkpoints save their labels under this name
     return config
 
 # %% ../nbs/00_core.ipynb #c511f897

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #9ccc8afd
 from __future__ import annotations
-import bisect, json, os
+import bisect, json, os, warnings
 import numpy as np, pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
@@ -136,10 +136,31 @@ class HFLearner(Learner):
         return hf_learner(dls, src, freeze=False, learner_cls=cls, **kwargs)
 
 # %% ../nbs/06_learner.ipynb #d11a014f
+def _embedding_rows(model)->int|None:
+    "Rows of the model's token embedding (None where it has no such table: CANINE hashes characters, Perceiver's are latents)"
+    try: emb = model.get_input_embeddings()
+    except (NotImplementedError, AttributeError): return None
+    w = getattr(emb, 'weight', None) if isinstance(emb, nn.Module) else None # `nn.Embedding` or a quantized one (I-BERT)
+    return w.shape[0] if isinstance(w, Tensor) and w.dim() == 2 else None
+
+def _padding_changes_output(model, tfm)->bool:
+    "Does padding change the model's logits for a text? (FNet has no attention mask; Funnel and Nystromformer pool over it)"
+    tok = tfm.tokenizer
+    kw = dict(truncation=True, max_length=tfm.max_length, return_tensors='pt', return_token_type_ids='token_type_ids' in tok.model_input_names)
+    enc = [tok(['fasthf checks padding'], padding=p, **kw) for p in (False, 'max_length')]
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = [model(*forward_args(model, {k: v for k, v in e.items() if k in HF_TEXT_INPUT_NAMES})).logits.float() for e in enc]
+    except Exception: return False # the dry run is only a probe: training reports real problems itself
+    finally: model.train(was)
+    return not torch.allclose(out[0], out[1], atol=1e-5, rtol=1e-4)
+
 def _check_text_model(model, tfm):
-    emb = model.get_input_embeddings()
-    if emb is not None and len(tfm.tokenizer) > emb.num_embeddings:
-        raise ValueError(f"The tokenizer has {len(tfm.tokenizer)} tokens but the model's embedding has {emb.num_embeddings} rows: "
+    rows = _embedding_rows(model)
+    if rows is not None and len(tfm.tokenizer) > rows:
+        raise ValueError(f"The tokenizer has {len(tfm.tokenizer)} tokens but the model's embedding has {rows} rows: "
                          "the tokenizer comes from another checkpoint. Pass the same checkpoint to `HFTextBlock` and `hf_learner`.")
     limit = getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
     # RoBERTa-style position embeddings start after their padding index, so fewer positions are usable
@@ -189,6 +210,10 @@ def hf_learner(
     model = hf_model(ckpt, task=task, vocab=vocab, tokenizer=tfm.tokenizer if tfm else None,
                      trust_remote_code=trust_remote_code, **(model_kwargs or {}))
     if tfm is not None: _check_text_model(model, tfm)
+    if tfm is not None and not tfm.pad_to_max and _padding_changes_output(model, tfm):
+        warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
+                      f"padded to max_length={tfm.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=2)
+        tfm.pad_to_max = True
     if task == 'image-classification': _check_image_model(model, dls)
     cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback()] + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), splitter=splitter,

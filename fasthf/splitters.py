@@ -40,11 +40,16 @@ def hf_groups(model:nn.Module)->dict:
         body = nn.ModuleList(kids[:-1]) if len(kids) > 1 else None
     allp = list(m.named_parameters())
     if body is None: return dict(embeddings=[], lower=[], upper=[], head=allp)
-    body_ids = {id(p) for p in body.parameters()}
-    body_ps = [(n, p) for n, p in allp if id(p) in body_ids]
-    head = [(n, p) for n, p in allp if id(p) not in body_ids]
+    body_ps, head = _split_off(allp, body)
+    kids = [c for c in body.children() if _nparams(c) > 0]
+    # the head lives inside the base model (a timm model in `TimmWrapperForImageClassification`): its last child
+    if not head and len(kids) > 1: head, body_ps = _split_off(body_ps, kids.pop())
     st = layer_stack(body)
-    if st is None:
+    if st is None: # no stack of blocks: the body's first child is the embeddings (a stem), the others are halved
+        if len(kids) >= 3:
+            kids = [_split_off(body_ps, k)[0] for k in kids]
+            half = 1 + (len(kids) - 1)//2
+            return dict(embeddings=kids[0], lower=sum(kids[1:half], []), upper=sum(kids[half:], []), head=head)
         half = len(body_ps)//2
         return dict(embeddings=[], lower=body_ps[:half], upper=body_ps[half:], head=head)
     in_stack = {id(p) for p in st[1].parameters()}
@@ -58,6 +63,11 @@ def hf_groups(model:nn.Module)->dict:
     groups = dict(embeddings=body_ps[:first], lower=sum(blocks[:half], []),
                   upper=sum(blocks[half:], []) + [(n, p) for n, p in body_ps[first:] if id(p) not in in_stack], head=head)
     return _new_to_head(groups, getattr(m, 'fasthf_new_params', ()))
+
+def _split_off(named_ps, module):
+    "(those of `named_ps` that belong to `module`, the others)"
+    ids = {id(p) for p in module.parameters()}
+    return [(n, p) for n, p in named_ps if id(p) in ids], [(n, p) for n, p in named_ps if id(p) not in ids]
 
 def _new_to_head(groups, new):
     "Move parameters that were newly initialised (not in the checkpoint) into the head group"

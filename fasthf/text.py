@@ -65,6 +65,7 @@ class HFBatchTokenizer(ItemTransform):
         tokenizer, # A fast tokenizer (`hf_tokenizer(ckpt)`)
         max_length:int|None=None, # Longest sequence kept (in tokens); longer texts are truncated. Default: the model's limit
         pad_to_multiple_of:int|None=None, # Round the padded length up (8 helps tensor cores with fp16)
+        pad_to_max:bool=False, # Pad every batch to `max_length` (set by `hf_learner` for models whose outputs depend on padding)
     ):
         store_attr()
         self.limit = _tok_limit(tokenizer)
@@ -77,11 +78,12 @@ class HFBatchTokenizer(ItemTransform):
         "Tokenize texts (str or pairs) or pad pre-tokenized dicts"
         if len(xs) and isinstance(xs[0], dict):
             feats = [{k: v for k, v in x.items() if k in HF_TEXT_INPUT_NAMES} for x in xs]
-            return self.tokenizer.pad(feats, padding=True, pad_to_multiple_of=self.pad_to_multiple_of, return_tensors='pt')
+            return self.tokenizer.pad(feats, padding='max_length' if self.pad_to_max else True, max_length=self.max_length,
+                                      pad_to_multiple_of=self.pad_to_multiple_of, return_tensors='pt')
         pair = isinstance(xs[0], tuple)
         a = [x[0] for x in xs] if pair else list(xs)
         b = [x[1] for x in xs] if pair else None
-        return self.tokenizer(a, b, truncation=True, max_length=self.max_length, padding=pad,
+        return self.tokenizer(a, b, truncation=True, max_length=self.max_length, padding='max_length' if pad and self.pad_to_max else pad,
                               pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
                               return_tensors='pt' if tensors else None,
                               return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)

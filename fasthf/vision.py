@@ -116,7 +116,7 @@ def _stats(processor):
 
 class HFProcessorTfm(HFImageTfm):
     "Run the image `processor` on each image: normalized float tensors, exactly as the processor makes them"
-    order = 5
+    order = 1 # on the PIL image, before fastai's `ToTensor`
     def __init__(self, processor): self.processor = processor
     def encodes(self, x:PILImage): return TensorImage(self.processor(images=x, return_tensors='pt')['pixel_values'][0])
     def decodes(self, x:TensorImage):
@@ -152,6 +152,7 @@ def _candidates(processor)->list:
         s, pct = size['shortest_edge'], getattr(processor, 'crop_pct', None)
         c = [HFResizeCrop(shortest_edge=s, crop=crop, **kw)]
         if pct and crop is None: c = [HFResizeCrop(shortest_edge=int(s/pct), crop=(s, s), **kw), HFResizeCrop(size=(s, s), **kw)] + c
+        if pct and crop is not None: c.append(HFResizeCrop(shortest_edge=int(s/pct), crop=crop, **kw)) # PoolFormer
         return c
     return [HFResizeCrop(crop=crop, **kw)] if not size else []
 

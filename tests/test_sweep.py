@@ -1,0 +1,26 @@
+"""Breadth: fasthf end to end on tiny offline builds of transformers' architectures (`_sweep.check`).
+
+The default run takes one architecture per family (below); `FASTHF_SWEEP=all pytest tests/test_sweep.py` takes every
+one, and `bash tools/sweep.sh` writes the table in docs/architectures.md."""
+import os
+import pytest
+from _sweep import check, TEXT, IMAGE
+
+FAMILIES = { # one per family: encoders, decoder-only (dense, MoE, MLA), encoder-decoders, no attention mask, characters, latents, composite
+    TEXT: ['bert', 'roberta', 'albert', 'deberta-v2', 'distilbert', 'electra', 'gpt2', 'llama', 'mixtral', 'deepseek_v3', 'bart',
+           't5', 'xlnet', 'fnet', 'canine', 'perceiver', 'gemma3', 'modernbert', 'layoutlm'],
+    IMAGE: ['vit', 'deit', 'swin', 'convnext', 'resnet', 'efficientnet', 'poolformer', 'beit', 'clip', 'mobilevit', 'levit',
+            'timm_wrapper', 'pp_lcnet'],
+}
+
+def _cases():
+    if os.environ.get('FASTHF_SWEEP') == 'all':
+        from fasthf.testing import sweep_archs
+        return [(mt, t) for t in (TEXT, IMAGE) for mt in sweep_archs(t)]
+    return [(mt, t) for t, archs in FAMILIES.items() for mt in archs]
+
+@pytest.mark.parametrize('arch,task', _cases())
+def test_architecture(arch, task):
+    r = check(arch, task)
+    if r['status'] == 'not buildable': pytest.skip(r['reason'])
+    assert r['status'] == 'pass', r['reason']
