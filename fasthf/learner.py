@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/06_learner.ipynb #9ccc8afd
 from __future__ import annotations
-import bisect, json, os, warnings
+import bisect, json, math, os, warnings
 import numpy as np, pandas as pd
 from fastai.basics import *
 from fastai.callback.all import *
@@ -157,12 +157,27 @@ def _padding_changes_output(model, tfm)->bool:
     finally: model.train(was)
     return not torch.allclose(out[0], out[1], atol=1e-5, rtol=1e-4)
 
+def _chunk_multiple(config)->int|None:
+    "Lengths a model needs padding to a multiple of: Reformer's attention chunks (`*_chunk_length` in its config)"
+    cs = [v for k, v in vars(config).items() if k.endswith('chunk_length') and isinstance(v, int) and v > 1]
+    return math.lcm(*cs) if cs else None
+
+def _fixed_length(config, tfm):
+    "A model with axial position embeddings (Reformer) trains on sequences of exactly one length: pad every batch to it"
+    if not getattr(config, 'axial_pos_embds', False): return
+    n = math.prod(config.axial_pos_shape)
+    if tfm.max_length != n:
+        raise ValueError(f"This {config.model_type} model trains on sequences of exactly {n} tokens (axial_pos_shape={tuple(config.axial_pos_shape)}): "
+                         f"pass max_length={n} to `HFTextBlock` (or `from_df`).")
+    tfm.pad_to_max = True
+
 def _check_text_model(model, tfm):
     rows = _embedding_rows(model)
     if rows is not None and len(tfm.tokenizer) > rows:
         raise ValueError(f"The tokenizer has {len(tfm.tokenizer)} tokens but the model's embedding has {rows} rows: "
                          "the tokenizer comes from another checkpoint. Pass the same checkpoint to `HFTextBlock` and `hf_learner`.")
     limit = getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
+    if limit is not None and limit <= 0: limit = None # XLNet: -1, relative positions without a limit
     # RoBERTa-style position embeddings start after their padding index, so fewer positions are usable
     pos = getattr(getattr(model.base_model, 'embeddings', None), 'position_embeddings', None)
     if limit and isinstance(pos, nn.Embedding) and pos.padding_idx is not None: limit = pos.num_embeddings - pos.padding_idx - 1
@@ -210,6 +225,8 @@ def hf_learner(
     model = hf_model(ckpt, task=task, vocab=vocab, tokenizer=tfm.tokenizer if tfm else None,
                      trust_remote_code=trust_remote_code, **(model_kwargs or {}))
     if tfm is not None: _check_text_model(model, tfm)
+    if tfm is not None: _fixed_length(model.config, tfm)
+    if tfm is not None and tfm.pad_to_multiple_of is None: tfm.pad_to_multiple_of = _chunk_multiple(model.config)
     if tfm is not None and not tfm.pad_to_max and _padding_changes_output(model, tfm):
         warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
                       f"padded to max_length={tfm.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=2)

@@ -55,7 +55,11 @@ def hf_groups(model:nn.Module)->dict:
     in_stack = {id(p) for p in st[1].parameters()}
     first = next(i for i, (_, p) in enumerate(body_ps) if id(p) in in_stack)
     name = {id(p): n for n, p in body_ps}
-    blocks = [[(name[id(p)], p) for p in b.parameters()] for b in st[1] if _nparams(b) > 0]
+    seen, blocks = set(), []
+    for b in st[1]: # a weight shared by several blocks (Zamba's shared transformer) goes with the first that uses it
+        ps = [(name[id(p)], p) for p in b.parameters() if id(p) not in seen and id(p) in name]
+        seen.update(id(p) for _, p in ps)
+        if ps: blocks.append(ps)
     if len(blocks) < 2: # one shared block: split its parameters in two halves
         ps = blocks[0] if blocks else []
         blocks = [ps[:len(ps)//2], ps[len(ps)//2:]]

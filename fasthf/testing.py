@@ -263,7 +263,7 @@ def small_vit_checkpoint(
     ViTImageProcessor(size={'height': image_size, 'width': image_size}).save_pretrained(path)
     return Path(path)
 
-# %% ../nbs/90_testing.ipynb #63a76c5b
+# %% ../nbs/90_testing.ipynb #4cfa67b5
 _W, _FF, _L, _H = 32, 48, 2, 2
 _SHRINK = { # config arguments that set a model's size, and their tiny values (each config takes those it knows)
     'hidden_size': _W, 'd_model': _W, 'n_embd': _W, 'dim': _W, 'embed_dim': _W, 'emb_dim': _W, 'embedding_size': _W,
@@ -302,6 +302,12 @@ SWEEP_CONFIG = { # what the generic shrinking cannot guess: constraints between 
     'hiera': dict(image_size=[64, 64], patch_size=[7, 7]),
     'mobilenet_v1': dict(depth_multiplier=0.25),
     'timm_wrapper': dict(architecture='test_resnet'), # one of timm's own tiny test architectures
+    'reformer': dict(axial_pos_embds_dim=[16, 16], axial_pos_shape=[4, 8], attn_layers=['local', 'lsh'], # dims sum to hidden, shape: 32 tokens
+                     local_attn_chunk_length=16, lsh_attn_chunk_length=16),
+    'xmod': dict(default_language='en_XX'), # one language adapter, used by default
+    'roc_bert': dict(pronunciation_embed_dim=8, shape_embed_dim=8, shape_vocab_size=64, pronunciation_vocab_size=64),
+    'zamba': dict(num_hidden_layers=4, layers_block_type=['linear_attention', 'hybrid']*2, attn_layer_period=2, attn_layer_offset=1), # 2 hybrid layers share weights
+    'zamba2': dict(layers_block_type=['linear_attention', 'hybrid'], hybrid_layer_ids=[1]),
 }
 SWEEP_PROCESSOR = {'perceiver': dict(size={'height': 64, 'width': 64}, crop_size={'height': 72, 'width': 72})} # crops, then resizes
 SWEEP_NOT_BUILDABLE = { # architectures that cannot be built tiny and offline here, and why
