@@ -171,6 +171,15 @@ def _fixed_length(config, tfm):
                          f"pass max_length={n} to `HFTextBlock` (or `from_df`).")
     tfm.pad_to_max = True
 
+def _set_padding(model, tfm):
+    "Pad as the model needs: to one fixed length, to a multiple of its attention chunks, or to `max_length` if padding changes its outputs"
+    _fixed_length(model.config, tfm)
+    if tfm.pad_to_multiple_of is None: tfm.pad_to_multiple_of = _chunk_multiple(model.config)
+    if not tfm.pad_to_max and _padding_changes_output(model, tfm):
+        warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
+                      f"padded to max_length={tfm.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=3)
+        tfm.pad_to_max = True
+
 def _check_text_model(model, tfm):
     rows = _embedding_rows(model)
     if rows is not None and len(tfm.tokenizer) > rows:
@@ -224,13 +233,9 @@ def hf_learner(
     tfm = dls_tokenizer(dls)
     model = hf_model(ckpt, task=task, vocab=vocab, tokenizer=tfm.tokenizer if tfm else None,
                      trust_remote_code=trust_remote_code, **(model_kwargs or {}))
-    if tfm is not None: _check_text_model(model, tfm)
-    if tfm is not None: _fixed_length(model.config, tfm)
-    if tfm is not None and tfm.pad_to_multiple_of is None: tfm.pad_to_multiple_of = _chunk_multiple(model.config)
-    if tfm is not None and not tfm.pad_to_max and _padding_changes_output(model, tfm):
-        warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
-                      f"padded to max_length={tfm.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=2)
-        tfm.pad_to_max = True
+    if tfm is not None:
+        _check_text_model(model, tfm)
+        _set_padding(model, tfm)
     if task == 'image-classification': _check_image_model(model, dls)
     cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback()] + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, loss_func=ifnone(loss_func, CrossEntropyLossFlat()), splitter=splitter,
