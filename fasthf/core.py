@@ -11,16 +11,17 @@ from pathlib import Path
 from fastcore.basics import listify
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
+# %% auto #0
+__all__ = ['TASKS', 'CheckpointError', 'task_classes', 'checkpoint_source', 'hf_config', 'with_labels', 'check_task',
+           'hf_tokenizer', 'hf_image_processor', 'hf_model', 'unwrap_model']
+
+# %% ../nbs/00_core.ipynb #5e1a7c2b
 class _Transformers:
     "`transformers`, imported when fasthf first uses it (importing it takes half a second), not when fasthf is imported"
     def __getattr__(self, name):
         import transformers
         return getattr(transformers, name)
 transformers = _Transformers()
-
-# %% auto #0
-__all__ = ['transformers', 'TASKS', 'CheckpointError', 'task_classes', 'checkpoint_source', 'hf_config', 'with_labels',
-           'check_task', 'hf_tokenizer', 'hf_image_processor', 'hf_model', 'unwrap_model']
 
 # %% ../nbs/00_core.ipynb #4f2d1e0c
 class CheckpointError(ValueError):

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/vision.html.md"""
 
 # %% ../nbs/02_vision.ipynb #9c90769f
 from __future__ import annotations
-import io, os, warnings
+import functools, io, os, warnings
 import numpy as np, torch
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
@@ -62,6 +62,7 @@ def _tv_functional():
     import torchvision.transforms.v2.functional as F
     return F
 
+@functools.cache
 def _tv_mode(resample:int):
     "The torchvision interpolation mode for a PIL filter, where torchvision's antialiased byte kernels match PIL's"
     F = _tv_functional()
@@ -174,7 +175,6 @@ class HFNormalize(DisplayedTransform):
         std:list|None=None, # Per-channel standard deviation divided by
     ):
         mean, std = tensor(ifnone(mean, [0.]*3)).float(), tensor(ifnone(std, [1.]*3)).float()
-        self.rescale, self.mean, self.std = rescale, mean, std
         # (x*rescale - mean)/std == x*scale - shift: one multiply and one subtract, in place on the new float tensor
         self.scale, self.shift = (rescale/std).view(1, -1, 1, 1), (mean/std).view(1, -1, 1, 1)
 
