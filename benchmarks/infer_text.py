@@ -17,9 +17,9 @@ def main(argv=None):
     quiet()
     import torch
     from transformers import pipeline
-    from fasthf.learner import SequenceClassificationLearner, HFLearner
-    from fasthf.cli import glue_tsv, rotten_tomatoes
-    from fasthf.testing import minilm_path
+    from fasthf.all import SequenceClassificationLearner, HFLearner
+    from fasthf.assets import glue_tsv, rotten_tomatoes
+    from fasthf.assets import minilm_path
     torch.set_num_threads(torch.get_num_threads())
     if Path(a.data).exists(): sents = glue_tsv(a.data).sentence.tolist()
     else: sents = rotten_tomatoes(872, seed=0).text.tolist() # SST-2 not here: the same number of real review snippets

@@ -15,7 +15,7 @@ def child(ckpt, mode, steps, bs, length, out):
     quiet()
     import pandas as pd, torch
     from fastai.callback.core import Callback
-    from fasthf.learner import SequenceClassificationLearner
+    from fasthf.all import SequenceClassificationLearner
     from fasthf.lora import LoRACallback
     from fasthf.testing import WORDS
     rng = __import__('random').Random(0)
@@ -49,7 +49,8 @@ def main(argv=None):
         ckpt, mode, steps, bs, length, out = a.child
         return child(ckpt, mode, int(steps), int(bs), int(length), out)
     quiet()
-    from fasthf.testing import minilm_path, tiny_tokenizer
+    from fasthf.assets import minilm_path
+    from fasthf.testing import tiny_tokenizer
     steps, bs, length = (3, 4, 32) if a.quick else (8, 16, 128)
     models = {'MiniLM': str(minilm_path())}
     tmp = Path(tempfile.mkdtemp())

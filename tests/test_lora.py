@@ -3,7 +3,7 @@ adapter file is <= 2% of the full model.safetensors."""
 import warnings
 import pandas as pd, torch
 from transformers import BertConfig, BertModel
-from fasthf.learner import SequenceClassificationLearner
+from fasthf.all import SequenceClassificationLearner
 from fasthf.lora import LoRACallback
 from fasthf.testing import tiny_tokenizer, tiny_corpus
 

@@ -3,9 +3,9 @@ against about a third for random order; one epoch is a permutation of the rows."
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from fastai.basics import DataBlock, ColReader, CategoryBlock, RandomSplitter
-from fasthf.text import HFTextBlock
-from fasthf.cli import glue_tsv
-from fasthf.testing import minilm_path
+from fasthf.all import HFTextBlock
+from fasthf.assets import glue_tsv
+from fasthf.assets import minilm_path
 
 MRPC = Path(__file__).resolve().parents[2]/'shared'/'data'/'glue'/'MRPC'/'train.tsv'
 

@@ -5,7 +5,7 @@ import transformers
 from fastai.learner import load_learner, CancelFitException
 from fastai.callback.core import Callback
 from fastai.callback.tracker import SaveModelCallback
-from fasthf.learner import SequenceClassificationLearner, ImageClassificationLearner, HFLearner
+from fasthf.all import SequenceClassificationLearner, ImageClassificationLearner, HFLearner
 from fasthf.testing import tiny_text_checkpoint, tiny_image_checkpoint, tiny_corpus, tiny_image_folder
 
 def _df(n=120, seed=5):
@@ -93,7 +93,7 @@ def test_extreme_text_lengths(tmp_path):
     dl = learn.test_dl(['', long, 'a short one'])
     x = dl.one_batch()[0]
     assert x.shape[-1] <= 32 # truncated to max_length
-    mask = x.to_dict()['attention_mask']
+    mask = x.model_inputs()['attention_mask']
     assert mask.sum(1).max() == 32 and mask.sum(1).min() == 2 # the long text is cut, the empty one is [CLS] [SEP]
     p, _ = learn.get_preds(dl=dl)
     assert p.shape == (3, 2) and torch.isfinite(p).all()

@@ -3,7 +3,7 @@
 `HFLearner.from_pretrained` give the same probabilities."""
 import warnings
 import numpy as np, pandas as pd, pytest, torch
-from fasthf.learner import SequenceClassificationLearner, HFLearner
+from fasthf.all import SequenceClassificationLearner, HFLearner
 from fasthf.testing import TINY_TEXT_ARCHS, tiny_text_checkpoint, tiny_corpus
 from transformers import pipeline
 from _roundtrip_check import check_fresh_process, check_hf_folder

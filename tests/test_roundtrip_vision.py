@@ -5,7 +5,7 @@ export -> `load_learner` in a fresh process gives identical probabilities -> `sa
 import warnings
 import numpy as np, pytest, torch
 from PIL import Image
-from fasthf.learner import ImageClassificationLearner, HFLearner
+from fasthf.all import ImageClassificationLearner, HFLearner
 from fasthf.testing import TINY_IMAGE_ARCHS, tiny_image_checkpoint, tiny_image_folder
 from transformers import pipeline
 from _roundtrip_check import check_fresh_process, check_hf_folder

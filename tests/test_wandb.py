@@ -66,7 +66,7 @@ def test_sweep_train_text(tmp_path, monkeypatch):
 
 def test_wandb_callback_image_learner(tmp_path, monkeypatch):
     import wandb
-    from fasthf.learner import ImageClassificationLearner
+    from fasthf.all import ImageClassificationLearner
     from fasthf.tracking import HFWandbCallback
     from fasthf.testing import tiny_image_checkpoint, tiny_image_folder
     def fit():
