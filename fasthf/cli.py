@@ -59,7 +59,7 @@ def demo(
     print(json.dumps(res))
     return res
 
-# %% ../nbs/14_cli.ipynb #a2c5bc63
+# %% ../nbs/14_cli.ipynb #889f58d9
 class CLIError(ValueError):
     "A bad command-line argument"
 
@@ -86,7 +86,10 @@ def train(
     data:str, # CSV / TSV / JSONL file, `datasets` folder, or image folder (train/ and valid/ of class folders)
     out:str='fasthf-out', # Folder for everything written
     text_cols:list|None=None, # Text column(s) (two for pairs); default `text`, `sentence` or `sentence1`+`sentence2`
-    label_col:str='label', # Label column
+    label_col='label', # Label column, or a list of several (0/1 columns for multi-label, numeric ones for multi-output regression)
+    task:str|None=None, # 'classification', 'multi_label' or 'regression'; None: from the labels
+    label_delim:str|None=None, # Multi-label: labels of one row in one string, split on this
+    thresh:float=0.5, # Multi-label: probability above which a label is predicted
     image_col:str|None=None, # Image column of a table or dataset (paths, relative to the file's folder)
     valid_pct:float=0.2, # Validation share when the data has no split
     valid_col:str|None=None, # Boolean column marking validation rows of a table
@@ -109,7 +112,10 @@ def train(
         except ValueError: raise CLIError(f"--lr {lr!r}: pass a number such as 1e-4, or 'auto'.") from None
     if epochs < 1: raise CLIError(f"--epochs {epochs}: train for at least one epoch.")
     if lora_r is not None and lora_r <= 0: raise CLIError(f"--lora-r {lora_r}: the rank must be a positive integer (8 is common).")
+    if bs < 1: raise CLIError(f"--bs {bs}: the batch size must be a positive integer (32 is common).")
+    label_col = label_col[0] if isinstance(label_col, (list, tuple)) and len(label_col) == 1 else label_col
     common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
+    labels = dict(label_col=label_col, task=task, label_delim=label_delim, thresh=thresh)
     if data.is_dir() and not _is_saved_dataset(data):
         valid = 'valid' if (data/'valid').is_dir() else None
         learn = ImageClassificationLearner.from_folder(data, ckpt, valid_pct=None if valid else valid_pct, **common)
@@ -119,15 +125,15 @@ def train(
         cols = ds.column_names if hasattr(ds, 'features') else next(iter(ds.values())).column_names
         feats = ds.features if hasattr(ds, 'features') else next(iter(ds.values())).features
         img = image_col or next((c for c in cols if type(feats[c]).__name__ == 'Image'), None)
-        if img: learn = ImageClassificationLearner.from_dataset(ds, ckpt, image_col=img, label_col=label_col, valid_split=valid_split, valid_pct=valid_pct, **common)
-        else: learn = SequenceClassificationLearner.from_dataset(ds, ckpt, text_cols=_text_cols(cols, text_cols), label_col=label_col,
-                                                                 valid_split=valid_split, valid_pct=valid_pct, max_length=max_length, **common)
+        if img: learn = ImageClassificationLearner.from_dataset(ds, ckpt, image_col=img, valid_split=valid_split, valid_pct=valid_pct, **labels, **common)
+        else: learn = SequenceClassificationLearner.from_dataset(ds, ckpt, text_cols=_text_cols(cols, text_cols), valid_split=valid_split,
+                                                                 valid_pct=valid_pct, max_length=max_length, **labels, **common)
     else:
         df = read_table(data)
-        if image_col: learn = ImageClassificationLearner.from_df(df, ckpt, image_col=image_col, label_col=label_col, folder=data.parent,
-                                                                 valid_col=valid_col, valid_pct=valid_pct, **common)
-        else: learn = SequenceClassificationLearner.from_df(df, ckpt, text_cols=_text_cols(df.columns, text_cols), label_col=label_col,
-                                                            valid_col=valid_col, valid_pct=valid_pct, max_length=max_length, **common)
+        if image_col: learn = ImageClassificationLearner.from_df(df, ckpt, image_col=image_col, folder=data.parent, valid_col=valid_col,
+                                                                 valid_pct=valid_pct, **labels, **common)
+        else: learn = SequenceClassificationLearner.from_df(df, ckpt, text_cols=_text_cols(df.columns, text_cols), valid_col=valid_col,
+                                                            valid_pct=valid_pct, max_length=max_length, **labels, **common)
     out.mkdir(parents=True, exist_ok=True)
     ctx = learn.no_bar if quiet else contextlib.nullcontext
     with ctx():
@@ -176,7 +182,7 @@ def predict(
     with learn.no_bar(): preds, _ = learn.get_preds(dl=learn.test_dl(items))
     return [dict(input=list(o) if isinstance(o, tuple) else str(o), **d) for o, d in zip(items, learn.task.decode(preds))]
 
-# %% ../nbs/14_cli.ipynb #c47f621a
+# %% ../nbs/14_cli.ipynb #acef1625
 def main(argv=None):
     "The `fasthf` command"
     p = argparse.ArgumentParser(prog='fasthf', description='Fine-tune Hugging Face checkpoints the fastai way.')
@@ -189,12 +195,17 @@ def main(argv=None):
     d.add_argument('--out', default=None, help='folder for the exported learner and the HF folder')
     d.add_argument('--quiet', action='store_true', help='no progress bars')
     t = sub.add_parser('train', help='fine-tune a checkpoint on a CSV/TSV/JSONL file, a saved datasets folder or an image folder',
-                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, confusion_matrix.png, learner.pkl and hf/ to --out.')
+                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, the task\'s plot (confusion_matrix.png, per_label_f1.png or predicted_vs_true.png), learner.pkl and hf/ to --out.')
     t.add_argument('ckpt', help='Hub name or local folder of the checkpoint')
     t.add_argument('data', help='CSV/TSV/JSONL file, folder saved with datasets.save_to_disk, or image folder (train/ and valid/ of class folders)')
     t.add_argument('--out', default='fasthf-out', help='output folder (default: fasthf-out)')
     t.add_argument('--text-col', action='append', dest='text_cols', help='text column; give it twice for sentence pairs')
-    t.add_argument('--label-col', default='label', help='label column (default: label)')
+    t.add_argument('--label-col', action='append', dest='label_cols', help='label column (default: label); give it several times for 0/1 '
+                   'multi-label columns or several regression targets')
+    t.add_argument('--task', default=None, choices=['classification', 'multi_label', 'regression'],
+                   help='the task (default: from the labels: lists or --label-delim give multi_label, non-integer floats regression)')
+    t.add_argument('--label-delim', default=None, help="multi-label: the labels of a row in one string, split on this (e.g. ';')")
+    t.add_argument('--thresh', type=float, default=0.5, help='multi-label: probability above which a label is predicted (default: 0.5)')
     t.add_argument('--image-col', default=None, help='column of image paths (relative to the file) or dataset Image column')
     t.add_argument('--valid-pct', type=float, default=0.2, help='validation share when the data has no split (default: 0.2)')
     t.add_argument('--valid-col', default=None, help='boolean column marking validation rows')
@@ -207,7 +218,8 @@ def main(argv=None):
     t.add_argument('--seed', type=int, default=42, help='seed of the split and the new head')
     t.add_argument('--quiet', action='store_true', help='no progress bars')
     q = sub.add_parser('predict', help='predict texts, sentence pairs or images with a trained model',
-                       description='Print one JSON line per input: label, probability and all probabilities.')
+                       description='Print one JSON line per input: label and probabilities (single-label), labels above the threshold '
+                       'and probabilities (multi-label), or the predicted value(s) (regression).')
     q.add_argument('model', help='folder written by save_pretrained (e.g. OUT/hf), or an exported .pkl (unpickled: your own files only)')
     q.add_argument('items', nargs='*', help='texts or image paths')
     q.add_argument('--file', default=None, help='file with one input per line (tab-separated for pairs)')
@@ -219,7 +231,8 @@ def main(argv=None):
     try:
         if a.cmd == 'demo': demo(n=a.n, epochs=a.epochs, bs=a.bs, max_length=a.max_length, out=a.out, quiet=a.quiet)
         elif a.cmd == 'train':
-            res = train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_col, image_col=a.image_col, valid_pct=a.valid_pct,
+            res = train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_cols or 'label', task=a.task, label_delim=a.label_delim,
+                        thresh=a.thresh, image_col=a.image_col, valid_pct=a.valid_pct,
                         valid_col=a.valid_col, valid_split=a.valid_split, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
                         lora_r=a.lora_r, seed=a.seed, quiet=a.quiet)
             print(json.dumps(res))

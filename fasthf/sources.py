@@ -11,15 +11,15 @@ import numpy as np, pandas as pd
 from fastai.basics import *
 
 # %% auto #0
-__all__ = ['is_missing', 'HFDatasetRows', 'ClassLabelReader', 'check_columns', 'check_values', 'df_source', 'dataset_parts',
-           'dataset_source']
+__all__ = ['TASK_ALIASES', 'is_missing', 'HFDatasetRows', 'ClassLabelReader', 'check_columns', 'check_values', 'df_source',
+           'dataset_parts', 'class_names', 'dataset_source', 'DelimitedLabelReader', 'TargetSpec', 'target_spec']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
     "Is `o` a missing value (None, NaN, `pd.NA`)?"
     return o is None or (isinstance(o, float) and math.isnan(o)) or o is pd.NA
 
-# %% ../nbs/06_sources.ipynb #f32166aa
+# %% ../nbs/06_sources.ipynb #7aa6087c
 class HFDatasetRows(list):
     "Rows of one or more `datasets.Dataset`s, read on demand"
     def __init__(self, dss, idxs=None):
@@ -40,11 +40,13 @@ class HFDatasetRows(list):
     def __repr__(self): return f'HFDatasetRows({len(self)} rows)'
 
 class ClassLabelReader:
-    "Read label column `col` and turn class ids into their names"
+    "Read label column `col` and turn class ids (or lists of them: a multi-label `Sequence(ClassLabel)`) into their names"
     def __init__(self, col, names): self.col, self.names = col, list(names)
-    def __call__(self, row): return self.names[row[self.col]]
+    def __call__(self, row):
+        v = row[self.col]
+        return [self.names[i] for i in v] if is_listy(v) else self.names[v]
 
-# %% ../nbs/06_sources.ipynb #2899af2c
+# %% ../nbs/06_sources.ipynb #6a2f0c28
 def check_columns(
     columns, # The columns the data has
     x_cols, # Input columns asked for
@@ -58,25 +60,17 @@ def check_columns(
 def check_values(
     get_col, # Function from a column name to its values
     x_cols, # Input columns (texts, or images with `what='image'`)
-    label_col=None, # Label column
     what:str='text', # What the input columns hold, for the message
 ):
-    "Raise if an input or a label is missing, or the labels hold one class only"
+    "Raise if an input is missing (labels: `target_spec`)"
     for j, c in enumerate(x_cols):
         bad = [i for i, v in enumerate(get_col(c)) if is_missing(v)]
         if bad:
             which = f" (the {'first' if j == 0 else 'second'} text of the pair)" if len(x_cols) == 2 else ''
             raise ValueError(f"Column {c!r}{which} has no {what} in {len(bad)} row(s), first at row {bad[0]}. "
                              f"Drop or fill them first, e.g. `df.dropna(subset={list(x_cols)})`.")
-    if label_col is None: return
-    labels = get_col(label_col)
-    bad = [i for i, v in enumerate(labels) if is_missing(v)]
-    if bad: raise ValueError(f"Label column {label_col!r} is empty in {len(bad)} row(s), first at row {bad[0]}: drop those rows or label them.")
-    classes = set(labels)
-    if len(classes) < 2: raise ValueError(f"Label column {label_col!r} holds one class only ({next(iter(classes))!r}): "
-                                          "a classifier needs at least two classes.")
 
-# %% ../nbs/06_sources.ipynb #1fc23a57
+# %% ../nbs/06_sources.ipynb #d5b77faf
 def df_source(df, x_cols, label_col, valid_col=None, valid_pct:float=0.2, seed:int|None=None)->tuple:
     "(`df` with its columns checked, its splitter); a list of dicts becomes a DataFrame"
     if isinstance(df, list): df = pd.DataFrame(df)
@@ -92,13 +86,123 @@ def dataset_parts(ds, train_split:str='train', valid_split:str='validation')->li
         return [ds[train_split], ds[valid_split]]
     return [ds]
 
-def dataset_source(parts, x_cols, label_col, valid_pct:float=0.2, seed:int|None=None)->tuple:
-    "(lazy rows, label reader, vocab from a `ClassLabel` or None, splitter) for `datasets` parts"
-    parts = [p.select_columns(list(x_cols) + [label_col]) for p in parts]
+def class_names(feature)->list|None:
+    "The class names of a `datasets` `ClassLabel` feature, or of the `ClassLabel` inside a `Sequence` / `List` (multi-label)"
+    inner = getattr(feature, 'feature', feature)
+    return list(inner.names) if hasattr(inner, 'names') and hasattr(inner, 'int2str') else None
+
+def dataset_source(parts, x_cols, label_cols, valid_pct:float=0.2, seed:int|None=None)->tuple:
+    "(lazy rows, class names of a `ClassLabel` or None, splitter) for `datasets` parts"
+    label_cols = [label_cols] if isinstance(label_cols, str) else list(label_cols)
+    parts = [p.select_columns(list(x_cols) + label_cols) for p in parts]
     rows = HFDatasetRows(parts)
-    feat = parts[0].features[label_col]
-    if hasattr(feat, 'names') and hasattr(feat, 'int2str'): get_y, vocab = ClassLabelReader(label_col, feat.names), list(feat.names)
-    else: get_y, vocab = ColReader(label_col), None
+    names = class_names(parts[0].features[label_cols[0]]) if len(label_cols) == 1 else None
     if len(parts) == 2: splitter = IndexSplitter(list(range(len(parts[0]), len(rows))))
     else: splitter = RandomSplitter(valid_pct, seed=seed)
-    return rows, get_y, vocab, splitter
+    return rows, names, splitter
+
+# %% ../nbs/06_sources.ipynb #3f9fbe80
+TASK_ALIASES = {'classification': 'single_label_classification', 'single_label': 'single_label_classification',
+                'single_label_classification': 'single_label_classification', 'multi_label': 'multi_label_classification',
+                'multi_label_classification': 'multi_label_classification', 'regression': 'regression'}
+
+class DelimitedLabelReader:
+    "Read the labels of column `col` from one string, split on `delim`; an empty or missing cell is a row without labels"
+    def __init__(self, col, delim): self.col, self.delim = col, delim
+    def __call__(self, row):
+        v = row[self.col]
+        return [] if not isinstance(v, str) and is_missing(v) else [o for o in str(v).split(self.delim) if o]
+
+class TargetSpec:
+    "How a one-liner reads its targets: the target block, the reader, the task's name and options, and the line it prints"
+    def __init__(self, y_block, get_y, task:str, task_kwargs:dict, message:str): store_attr()
+    def __repr__(self): return f"TargetSpec({self.task}: {self.message})"
+
+def _is_float(v)->bool: return isinstance(v, (float, np.floating)) and not isinstance(v, bool)
+def _is_num(v)->bool: return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+def _first_bad(vals, ok)->int|None: return next((i for i, v in enumerate(vals) if not ok(v)), None)
+def _listy(v)->bool: return isinstance(v, (list, tuple, np.ndarray, L))
+
+def target_spec(
+    get_col, # Function from a column name to its values (all rows)
+    label_cols, # Label column, or several (0/1 columns for multi-label, numeric columns for multi-output regression)
+    task=None, # 'classification', 'multi_label' or 'regression' (see `TASK_ALIASES`); None: from the labels
+    label_delim:str|None=None, # Labels of one row in one string, split on this (multi-label)
+    vocab=None, # Class names in order (labels outside it are an error); default: the labels found
+    class_names=None, # Names of class ids (a `datasets.ClassLabel`'s): the labels are ids into it
+    thresh:float=0.5, # Multi-label threshold
+    y_range=None, # Regression: (lo, hi) range of the outputs
+)->TargetSpec:
+    "The target block, reader and task for label column(s), checked"
+    cols = [label_cols] if isinstance(label_cols, str) else list(label_cols)
+    if task is not None and task not in TASK_ALIASES:
+        raise ValueError(f"task={task!r}: pass one of {sorted(set(TASK_ALIASES) - {'single_label', 'single_label_classification', 'multi_label_classification'})}, or None to take it from the labels.")
+    task = TASK_ALIASES.get(task)
+    vals = {c: list(get_col(c)) for c in cols}
+    # with `label_delim`, an empty cell (NaN in a CSV) is a row without labels
+    if label_delim is not None: vals = {c: ['' if not _listy(v) and is_missing(v) else v for v in vs] for c, vs in vals.items()}
+    for c, vs in vals.items():
+        bad = [i for i, v in enumerate(vs) if not _listy(v) and is_missing(v)]
+        if bad: raise ValueError(f"Label column {c!r} is empty in {len(bad)} row(s), first at row {bad[0]}: drop those rows or label them.")
+    if len(cols) > 1: return _several(cols, vals, task, vocab, thresh, y_range)
+    c, vs = cols[0], vals[cols[0]]
+    if class_names is not None: vs = [[class_names[i] for i in v] if _listy(v) else class_names[v] for v in vs]
+    if class_names is not None and vocab is None: vocab = list(class_names) # the `ClassLabel`'s order
+    multi = any(_listy(v) for v in vs) or (label_delim is not None and all(isinstance(v, str) for v in vs))
+    floats = all(_is_num(v) for v in vs) and any(_is_float(v) for v in vs)
+    whole = floats and all(float(v).is_integer() for v in vs)
+    reader = ClassLabelReader(c, class_names) if class_names is not None else DelimitedLabelReader(c, label_delim) if label_delim else ColReader(c)
+    if task is None:
+        if multi: task = 'multi_label_classification'
+        elif floats and not whole: task = 'regression'
+        elif whole: raise ValueError(f"Label column {c!r} holds floats with whole values only ({', '.join(map(str, sorted(set(vs))[:4]))}, ...): "
+                                     "are they classes or numbers? Pass task='classification' (one class per value) or task='regression'.")
+        else: task = 'single_label_classification'
+    if task == 'regression':
+        if (i := _first_bad(vs, _is_num)) is not None:
+            raise ValueError(f"Regression column {c!r} holds {type(vs[i]).__name__} values ({vs[i]!r} at row {i}): a regression target is a number. "
+                             "Convert the column (e.g. `pd.to_numeric(df[col])`), or pass task='classification' for classes.")
+        return TargetSpec(RegressionBlock(n_out=1), ColReader(c), task, dict(y_range=y_range),
+                          f"fasthf: regression on {c!r} (1 output, MSE loss{f', y_range={tuple(y_range)}' if y_range else ''})")
+    if task == 'multi_label_classification':
+        rows = [list(v) if _listy(v) else ([o for o in v.split(label_delim) if o] if label_delim and isinstance(v, str) else [v]) for v in vs]
+        found = sorted({o for r in rows for o in r}, key=str)
+        _check_vocab(c, rows, vocab)
+        v = list(vocab) if vocab is not None else found
+        return TargetSpec(MultiCategoryBlock(vocab=v), reader, task, dict(thresh=thresh),
+                          f"fasthf: multi-label classification on {c!r} ({len(v)} labels, threshold {thresh})")
+    if floats and not whole:
+        i = _first_bad(vs, lambda o: float(o).is_integer())
+        raise ValueError(f"Label column {c!r} holds floats such as {vs[i]!r} (row {i}): a classification needs classes. "
+                         "Pass task='regression' to predict the numbers, or round them into classes yourself.")
+    _check_vocab(c, [[o] for o in vs], vocab)
+    n = len(vocab) if vocab is not None else len(set(vs))
+    if n < 2: raise ValueError(f"Label column {c!r} holds one class only ({vs[0]!r}): a classifier needs at least two classes.")
+    return TargetSpec(CategoryBlock(vocab=vocab), reader, task, {}, f"fasthf: single-label classification on {c!r} ({n} classes)")
+
+def _check_vocab(c, rows, vocab):
+    if vocab is None: return
+    known = set(vocab)
+    i = next((i for i, r in enumerate(rows) if any(o not in known for o in r)), None)
+    if i is not None:
+        bad = next(o for o in rows[i] if o not in known)
+        raise ValueError(f"Label {bad!r} in column {c!r} (row {i}) is not in the vocab given ({list(vocab)}): add it to `vocab`, or fix the row.")
+
+def _several(cols, vals, task, vocab, thresh, y_range)->TargetSpec:
+    "Several label columns: 0/1 columns are multi-label, numeric columns multi-output regression"
+    binary = all(v in (0, 1) and not isinstance(v, str) for vs in vals.values() for v in vs)
+    if task is None: task = 'multi_label_classification' if binary else 'regression'
+    if task == 'multi_label_classification':
+        if not binary:
+            c = next(c for c, vs in vals.items() if not all(v in (0, 1) and not isinstance(v, str) for v in vs))
+            raise ValueError(f"Multi-label columns hold 0 or 1 per label; {c!r} holds other values. Pass task='regression' for numbers.")
+        return TargetSpec(MultiCategoryBlock(encoded=True, vocab=list(cols)), ColReader(list(cols)), task, dict(thresh=thresh),
+                          f"fasthf: multi-label classification on {len(cols)} 0/1 columns {list(cols)} (threshold {thresh})")
+    if task == 'regression':
+        for c, vs in vals.items():
+            if (i := _first_bad(vs, _is_num)) is not None:
+                raise ValueError(f"Regression column {c!r} holds {type(vs[i]).__name__} values ({vs[i]!r} at row {i}): a regression target is a number. "
+                                 "Convert the column (e.g. `pd.to_numeric(df[col])`).")
+        return TargetSpec(RegressionBlock(n_out=len(cols)), ColReader(list(cols)), task, dict(y_range=y_range),
+                          f"fasthf: regression on {len(cols)} columns {list(cols)} (MSE loss{f', y_range={tuple(y_range)}' if y_range else ''})")
+    raise ValueError(f"Several label columns {list(cols)} make a multi-label (0/1 columns) or a regression (numeric columns) target, not {task}.")

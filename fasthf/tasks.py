@@ -1,4 +1,4 @@
-"""One small interface for a kind of target (single-label classification today): the `AutoModelFor...` class, the config fields, the default loss and metrics, what is saved and read back, and the checks of the data against the task.
+"""One small interface for a kind of target (single-label, multi-label, regression): the `AutoModelFor...` class, the config fields, the default loss and metrics, what is saved and read back, and the checks of the data against the task.
 
 Docs: https://github.com/fasthf/fasthf/tasks.html.md"""
 
@@ -10,9 +10,10 @@ from fastai.basics import *
 from .core import CheckpointError
 
 # %% auto #0
-__all__ = ['HFTask', 'target_tfms', 'task_named', 'task_for_dls', 'task_from_config', 'SingleLabelClassification']
+__all__ = ['HFTask', 'target_tfms', 'task_named', 'task_for_dls', 'task_from_config', 'label_fields', 'SingleLabelClassification',
+           'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
 
-# %% ../nbs/01_tasks.ipynb #ad2f2b91
+# %% ../nbs/01_tasks.ipynb #53096078
 class HFTask:
     "The target side of a learner: model class, config fields, loss, metrics, saving, checks"
     name:str|None = None # Registered name, written to `fasthf.json`
@@ -65,6 +66,9 @@ class HFTask:
     def save_plots(self, learn, folder)->list:
         "Write the plots that fit the task for `learn`'s validation set into `folder`; their file names"
         return []
+    def model_outputs(self, logits:Tensor)->Tensor:
+        "What the loss, metrics and predictions see of the model's logits (`HFModelCallback` asks): the logits themselves by default"
+        return logits
     def __repr__(self): return f"{type(self).__name__}({self.name})"
 
 def target_tfms(dls)->list:
@@ -96,10 +100,15 @@ def task_from_config(config, meta:dict)->HFTask:
         name = getattr(config, 'problem_type', None) or 'single_label_classification'
     return task_named(name).from_config(config, meta)
 
-# %% ../nbs/01_tasks.ipynb #3f68f1d9
+# %% ../nbs/01_tasks.ipynb #853ceb49
+def label_fields(names)->dict:
+    "`num_labels`, `id2label` and `label2id` for outputs called `names`"
+    names = [str(o) for o in names]
+    return dict(num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
+
 def _categorize(dls):
     "The single-label `Categorize` of `dls`'s target (not a `MultiCategorize`), or None"
-    return first(f for f in target_tfms(dls) if isinstance(f, Categorize) and not isinstance(f, MultiCategorize))
+    return first(f for f in target_tfms(dls) if isinstance(f, Categorize) and not isinstance(f, (MultiCategorize, EncodedMultiCategorize)))
 
 class SingleLabelClassification(HFTask):
     "One class per item (`CategoryBlock`)"
@@ -119,9 +128,7 @@ class SingleLabelClassification(HFTask):
         if len(self.vocab) < 2:
             raise ValueError(f"The labels hold one class only ({self.vocab!r}): a classifier needs at least two. "
                              "Check the label column, and that the training split has rows of every class.")
-    def config_fields(self):
-        names = [str(o) for o in self.vocab]
-        return dict(super().config_fields(), num_labels=len(names), id2label=dict(enumerate(names)), label2id={n: i for i, n in enumerate(names)})
+    def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
     def loss_func(self): return CrossEntropyLossFlat()
     def metrics(self): return [accuracy]
     def target_block(self): return CategoryBlock(vocab=self.vocab)
@@ -135,3 +142,121 @@ class SingleLabelClassification(HFTask):
         with learn.no_bar(): interp = ClassificationInterpretation.from_learner(learn)
         interp.plot_confusion_matrix(); plt.savefig(Path(folder)/'confusion_matrix.png'); plt.close('all')
         return ['confusion_matrix.png']
+
+# %% ../nbs/01_tasks.ipynb #5118a765
+def _multi_vocab(dls):
+    "The vocabulary of a multi-label target of `dls`, or None"
+    c = first(f for f in target_tfms(dls) if isinstance(f, (MultiCategorize, EncodedMultiCategorize)))
+    return None if c is None else list(c.vocab)
+
+def check_thresh(thresh)->float:
+    "A multi-label threshold, checked to be in (0, 1)"
+    if isinstance(thresh, bool) or not isinstance(thresh, (int, float)) or not 0 < thresh < 1:
+        raise ValueError(f"thresh={thresh!r}: a multi-label threshold is a probability strictly between 0 and 1 (0.5 is usual).")
+    return float(thresh)
+
+class MultiLabelClassification(HFTask):
+    "Any number of classes per item (`MultiCategoryBlock`)"
+    name = problem_type = 'multi_label_classification'
+    auto_names = SingleLabelClassification.auto_names
+    def __init__(self, vocab, thresh:float=0.5): self.vocab, self.thresh = list(vocab), check_thresh(thresh)
+
+    @classmethod
+    def from_dls(cls, dls, thresh:float=0.5):
+        v = _multi_vocab(dls)
+        return None if v is None else cls(v, thresh)
+    @classmethod
+    def from_config(cls, config, meta):
+        return cls([config.id2label[i] for i in range(config.num_labels)], meta.get('thresh', 0.5))
+
+    def check(self, dls):
+        if len(self.vocab) < 2:
+            raise ValueError(f"The multi-label targets hold one label only ({self.vocab!r}): that is a yes/no question, "
+                             "which single-label classification answers (a `CategoryBlock` of the label and its absence).")
+    def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
+    def loss_func(self): return BCEWithLogitsLossFlat(thresh=self.thresh)
+    def metrics(self): return [partial(accuracy_multi, thresh=self.thresh), F1ScoreMulti(thresh=self.thresh, average='macro')]
+    def meta(self): return {'thresh': self.thresh}
+    def target_block(self): return MultiCategoryBlock(vocab=self.vocab)
+    def placeholder_targets(self): return [[v] for v in self.vocab]
+    def decode(self, preds):
+        names = [str(o) for o in self.vocab]
+        return [dict(labels=[n for n, q in zip(names, p) if q > self.thresh], probabilities=dict(zip(names, map(float, p)))) for p in preds]
+    def summary(self): return dict(classes=[str(o) for o in self.vocab], thresh=self.thresh)
+    def save_plots(self, learn, folder):
+        "Per-label F1 on the validation set at the threshold"
+        from sklearn.metrics import f1_score
+        with learn.no_bar(): p, t = learn.get_preds()
+        f1 = f1_score(t.numpy(), (p > self.thresh).numpy(), average=None, zero_division=0)
+        fig, ax = plt.subplots(figsize=(6, 0.4*len(self.vocab) + 1))
+        ax.barh([str(v) for v in self.vocab], f1); ax.set_xlim(0, 1); ax.set_xlabel(f'F1 at threshold {self.thresh}')
+        fig.tight_layout(); fig.savefig(Path(folder)/'per_label_f1.png'); plt.close('all')
+        return ['per_label_f1.png']
+
+# %% ../nbs/01_tasks.ipynb #ad65331e
+def check_y_range(y_range):
+    "A `y_range` checked to be `(lo, hi)` with `lo < hi`, or None"
+    if y_range is None: return None
+    try: lo, hi = (float(o) for o in y_range)
+    except (TypeError, ValueError): raise ValueError(f"y_range={y_range!r}: pass two numbers (lo, hi), e.g. y_range=(0, 5).") from None
+    if not lo < hi: raise ValueError(f"y_range={y_range!r}: the lower end must be below the upper end, e.g. y_range=({min(lo, hi)}, {max(lo, hi) + (lo == hi)}).")
+    return (lo, hi)
+
+def _regression(dls):
+    "(number of outputs, their names) of a regression target of `dls`, or None"
+    tfms = target_tfms(dls)
+    r = first(f for f in tfms if isinstance(f, RegressionSetup))
+    if r is None: return None
+    reader = first(f for f in tfms if isinstance(f, ColReader))
+    names = [str(c) for c in reader.cols] if reader is not None and all(isinstance(c, str) for c in reader.cols) else None
+    n = r.c or (len(names) if names else 1)
+    return n, (names if names and len(names) == n else None)
+
+class Regression(HFTask):
+    "One or several float targets per item (`RegressionBlock`)"
+    name = problem_type = 'regression'
+    auto_names = SingleLabelClassification.auto_names
+    def __init__(self,
+        n_out:int=1, # Number of outputs
+        names:list|None=None, # Name of each output (default `LABEL_0`, ...)
+        y_range:tuple|None=None, # (lo, hi): outputs squashed into this range with a sigmoid
+    ):
+        self.n_out, self.y_range = int(n_out), check_y_range(y_range)
+        self.names = [str(o) for o in names] if names is not None else [f'LABEL_{i}' for i in range(self.n_out)]
+        if len(self.names) != self.n_out: raise ValueError(f"{len(self.names)} names for {self.n_out} regression outputs.")
+
+    @classmethod
+    def from_dls(cls, dls, y_range=None):
+        r = _regression(dls)
+        return None if r is None else cls(r[0], r[1], y_range)
+    @classmethod
+    def from_config(cls, config, meta):
+        return cls(config.num_labels, [config.id2label[i] for i in range(config.num_labels)], meta.get('y_range'))
+
+    def check(self, dls):
+        if self.n_out < 1: raise ValueError("The regression target has no values: check the target column(s).")
+    def config_fields(self): return dict(super().config_fields(), **label_fields(self.names))
+    def model_outputs(self, logits):
+        return logits if self.y_range is None else sigmoid_range(logits, *self.y_range)
+    def loss_func(self): return MSELossFlat()
+    def metrics(self): return [rmse, mae]
+    def meta(self): return {'y_range': list(self.y_range) if self.y_range else None}
+    def target_block(self): return RegressionBlock(n_out=self.n_out)
+    def placeholder_targets(self): return [0.0] if self.n_out == 1 else [[0.0]*self.n_out]
+    def decode(self, preds):
+        preds = preds.view(len(preds), -1)
+        if self.n_out == 1: return [dict(value=float(p[0])) for p in preds]
+        return [dict(values=dict(zip(self.names, map(float, p)))) for p in preds]
+    def summary(self): return dict(targets=self.names, y_range=list(self.y_range) if self.y_range else None)
+    def save_plots(self, learn, folder):
+        "Predicted against true values on the validation set, one panel per output (up to 8)"
+        with learn.no_bar(): p, t = learn.get_preds()
+        p, t = p.view(len(p), -1), t.view(len(t), -1)
+        k = min(self.n_out, 8)
+        fig, axs = plt.subplots(1, k, figsize=(3.2*k, 3.2), squeeze=False)
+        for i, ax in enumerate(axs[0]):
+            ax.scatter(t[:, i], p[:, i], s=6, alpha=0.5)
+            lo, hi = float(min(t[:, i].min(), p[:, i].min())), float(max(t[:, i].max(), p[:, i].max()))
+            ax.plot([lo, hi], [lo, hi], 'k--', lw=0.8); ax.set_title(self.names[i], fontsize=9); ax.set_xlabel('true'); ax.set_ylabel('predicted')
+        fig.tight_layout(); fig.savefig(Path(folder)/'predicted_vs_true.png'); plt.close('all')
+        return ['predicted_vs_true.png']

@@ -1,6 +1,6 @@
 """The breadth sweep: every step of fasthf on one tiny architecture (`check`), and the whole sweep as a table (`main`).
 
-`python tests/_sweep.py [--task text|image|all] [--out docs/architectures.md] [model_type ...]`
+`python tests/_sweep.py [--task text|image|all] [--target single|multi|regression|all] [--out docs/architectures.md] [model_type ...]`
 (`bash tools/sweep.sh` runs it after the set-up)."""
 import argparse, json, sys, tempfile, time, warnings
 from pathlib import Path
@@ -9,6 +9,7 @@ from fastai.callback.core import Callback
 from fastai.learner import load_learner
 
 TEXT, IMAGE = 'sequence-classification', 'image-classification'
+TARGETS = ('single', 'multi', 'regression') # single-label, multi-label, regression: the three problem types of both heads
 
 class RawLosses(Callback):
     "The unsmoothed loss of every training batch"
@@ -19,16 +20,25 @@ class RawLosses(Callback):
 def _text_df(n=96, seed=0):
     from fasthf.testing import tiny_corpus
     s = tiny_corpus(n, seed=seed)
-    return pd.DataFrame({'text': s, 'label': ['pos' if 'good' in a or 'love' in a else 'neg' for a in s]})
+    return pd.DataFrame({'text': s, 'label': ['pos' if 'good' in a or 'love' in a else 'neg' for a in s],
+                         'tags': [[w for w in ('good', 'the', 'a') if w in a.split()] for a in s],
+                         'score': [len(a.split())/8 + 0.5*('good' in a) for a in s]})
 
-def _learner(mt, task, path, tmp):
+LABELS = {'single': dict(label_col='label'), 'multi': dict(label_col='tags'), 'regression': dict(label_col='score')}
+
+def _learner(mt, task, path, tmp, target='single'):
     from fasthf.all import SequenceClassificationLearner, ImageClassificationLearner
     from fasthf.testing import tiny_image_folder, tiny_images
     if task == TEXT:
         df = _text_df()
-        return SequenceClassificationLearner.from_df(df, path, text_cols='text', label_col='label', bs=16, max_length=32), df.text.iloc[:8].tolist()
-    folder = tiny_image_folder(tmp/'images', n=64)
-    return ImageClassificationLearner.from_folder(folder, path, bs=16), [im for im, _ in tiny_images(8, seed=5)]
+        return SequenceClassificationLearner.from_df(df, path, text_cols='text', bs=16, max_length=32, **LABELS[target]), df.text.iloc[:8].tolist()
+    items = [im for im, _ in tiny_images(8, seed=5)]
+    if target == 'single': return ImageClassificationLearner.from_folder(tiny_image_folder(tmp/'images', n=64), path, bs=16), items
+    rows = []
+    for i, (im, lab) in enumerate(tiny_images(64, seed=1)):
+        a = np.asarray(im.convert('L'), dtype=np.float32)/255
+        rows.append(dict(image=im, label=lab, tags=[t for t, ok in (('light', lab == 'light'), ('wide', im.width > im.height)) if ok], score=float(a.mean())))
+    return ImageClassificationLearner.from_df(pd.DataFrame(rows), path, bs=16, **LABELS[target]), items
 
 def _pipeline_probs(learn, task, hf, items):
     "Probabilities from `transformers.pipeline` on the saved folder (padded like fasthf pads, for padding-dependent models)"
@@ -39,21 +49,23 @@ def _pipeline_probs(learn, task, hf, items):
         pad = dict(padding='max_length') if dls_input_tfm(learn.dls).pad_to_max else {}
         outs = pipe(items, top_k=None, truncation=True, max_length=32, **pad)
     else: outs = pipeline('image-classification', model=str(hf), device='cpu')(items, top_k=None)
-    return torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in learn.dls.vocab] for out in outs])
+    names = learn.task.names if hasattr(learn.task, 'names') else [str(o) for o in learn.dls.vocab]
+    outs = [o if isinstance(o, list) else [o] for o in outs]
+    return torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in names] for out in outs])
 
-def check(mt:str, task:str=TEXT, epochs:int=3, lr:float=3e-3)->dict:
+def check(mt:str, task:str=TEXT, target:str='single', epochs:int=3, lr:float=3e-3)->dict:
     """DataBlock -> `hf_splitter` (>= 3 groups, every parameter in one) -> `fit_one_cycle` (finite losses, training loss
     falls) -> `predict` -> export round trip (`torch.equal`) -> `save_pretrained` + pipeline (1e-5 text, 1e-4 images)"""
     from fasthf.testing import sweep_checkpoint, NotBuildable
     from fasthf.splitters import hf_splitter
-    res, t0, step = dict(arch=mt, task=task), time.time(), 'build'
+    res, t0, step = dict(arch=mt, task=task, target=target), time.time(), 'build'
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
             try: path = sweep_checkpoint(mt, task)
             except NotBuildable as e: return dict(res, status='not buildable', reason=str(e))
             step, tmp = 'datablock + learner', Path(tempfile.mkdtemp())
-            learn, items = _learner(mt, task, path, tmp)
+            learn, items = _learner(mt, task, path, tmp, target)
             step = 'splitter'
             groups = hf_splitter(learn.model)
             ids = [id(p) for g in groups for p in g]
@@ -87,7 +99,7 @@ def check(mt:str, task:str=TEXT, epochs:int=3, lr:float=3e-3)->dict:
                 # PP-LCNet returns its logits as `last_hidden_state`: transformers' pipeline reads `logits` only
                 if task != IMAGE or 'logits' in l2.model.eval()(pixel_values=l2.test_dl(items[:1]).one_batch()[0]).keys(): raise
                 return dict(out, seconds=round(time.time() - t0, 1), reason="pipeline not compared: the model returns no `logits` (transformers' pipeline needs them)")
-            d = (pp - probs).abs().max().item()
+            d = (pp - probs.view(len(probs), -1)).abs().max().item()
             assert d < (1e-5 if task == TEXT else 1e-4), f'the pipeline differs by {d:.1e}'
         return dict(out, seconds=round(time.time() - t0, 1))
     except Exception as e:
@@ -96,27 +108,31 @@ def check(mt:str, task:str=TEXT, epochs:int=3, lr:float=3e-3)->dict:
 def table(results:list)->str:
     "Markdown: counts, then one row per architecture"
     n = lambda s, t=None: sum(r['status'] == s and (t is None or r['task'] == t) for r in results)
-    lines = ['| task | architectures | buildable | pass | fail | not buildable |', '| --- | --- | --- | --- | --- | --- |']
+    n = lambda s, t, g: sum(r['status'] == s and r['task'] == t and r.get('target', 'single') == g for r in results)
+    lines = ['| head | target | architectures | buildable | pass | fail | not buildable |', '| --- | --- | --- | --- | --- | --- | --- |']
     for t in (TEXT, IMAGE):
-        tot = sum(r['task'] == t for r in results)
-        if tot: lines.append(f"| {t} | {tot} | {tot - n('not buildable', t)} | {n('pass', t)} | {n('fail', t)} | {n('not buildable', t)} |")
-    lines += ['', '| architecture | task | result | seconds | training loss | notes |', '| --- | --- | --- | --- | --- | --- |']
+        for g in TARGETS:
+            tot = sum(r['task'] == t and r.get('target', 'single') == g for r in results)
+            if tot: lines.append(f"| {t} | {g} | {tot} | {tot - n('not buildable', t, g)} | {n('pass', t, g)} | {n('fail', t, g)} | {n('not buildable', t, g)} |")
+    lines += ['', '| architecture | head | target | result | seconds | training loss | notes |', '| --- | --- | --- | --- | --- | --- | --- |']
     for r in results:
-        lines.append(f"| {r['arch']} | {r['task']} | {r['status']} | {r.get('seconds', '')} | {r.get('train_loss', '')} | {r['reason'].replace('|', '/')} |")
+        lines.append(f"| {r['arch']} | {r['task']} | {r.get('target', 'single')} | {r['status']} | {r.get('seconds', '')} | {r.get('train_loss', '')} | {r['reason'].replace('|', '/')} |")
     return '\n'.join(lines) + '\n'
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('archs', nargs='*', help='model types (default: all of the task)')
     p.add_argument('--task', default='all', choices=['text', 'image', 'all'])
+    p.add_argument('--target', default='all', choices=[*TARGETS, 'all'], help='single-label, multi-label, regression, or all three')
     p.add_argument('--out', default=None, help='write the markdown table here (and the results as JSON beside it)')
     a = p.parse_args(argv)
     from fasthf.testing import sweep_archs
     tasks = [TEXT, IMAGE] if a.task == 'all' else [TEXT if a.task == 'text' else IMAGE]
-    todo = [(mt, t) for t in tasks for mt in (a.archs or sweep_archs(t)) if not a.archs or mt in sweep_archs(t)]
+    targets = TARGETS if a.target == 'all' else [a.target]
+    todo = [(mt, t, g) for t in tasks for mt in (a.archs or sweep_archs(t)) if not a.archs or mt in sweep_archs(t) for g in targets]
     t0, results = time.time(), []
-    for mt, t in todo:
-        r = check(mt, t)
+    for mt, t, g in todo:
+        r = check(mt, t, g)
         results.append(r)
         print(json.dumps(r), flush=True)
     wall = time.time() - t0

@@ -86,3 +86,25 @@ def test_bad_arguments_one_line(tmp_path, args, msg):
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
     assert msg in r.stderr, r.stderr
     assert len([l for l in r.stderr.splitlines() if l.startswith('fasthf: error') or 'error:' in l]) == 1
+
+def test_train_and_predict_multi_label_and_regression(tmp_path):
+    s = tiny_corpus(120, seed=3)
+    df = pd.DataFrame({'text': s, 'tags': [';'.join(w for w in ('good', 'film', 'dog') if w in t) for t in s],
+                       'score': [len(t.split())/4 + 0.5*('good' in t) for t in s], 'score2': [len(t)/40 for t in s]})
+    df.to_csv(tmp_path/'data.csv', index=False)
+    common = ('--epochs', 1, '--bs', 16, '--max-length', 32, '--lr', '1e-3', '--quiet')
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'tags', '--label-delim', ';', '--thresh', 0.4, '--out', tmp_path/'ml', *common)
+    assert 'fasthf: multi-label classification on' in r.stdout
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res['task'] == 'multi_label_classification' and res['classes'] == ['dog', 'film', 'good'] and res['thresh'] == 0.4
+    assert 'accuracy_multi' in res and 'f1_score' in res and (tmp_path/'ml'/'per_label_f1.png').exists()
+    p = json.loads(cli('predict', tmp_path/'ml'/'hf', 'a good film').stdout.splitlines()[0])
+    assert set(p['probabilities']) == {'dog', 'film', 'good'} and p['labels'] == [k for k, v in p['probabilities'].items() if v > 0.4]
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--label-col', 'score2', '--out', tmp_path/'rg', *common)
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res['task'] == 'regression' and res['targets'] == ['score', 'score2'] and {'_rmse', 'mae'} & set(res)
+    assert (tmp_path/'rg'/'predicted_vs_true.png').exists()
+    p = json.loads(cli('predict', tmp_path/'rg'/'hf', 'a good film').stdout.splitlines()[0])
+    assert set(p['values']) == {'score', 'score2'}
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--task', 'classification', '--out', tmp_path/'x', *common, ok=False)
+    assert r.returncode == 2 and "Pass task='regression'" in r.stderr and 'Traceback' not in r.stderr

@@ -7,7 +7,7 @@ The substitution is mechanical (`SUBSTITUTIONS`): Hub names become tiny offline 
 hardware this machine lacks are in `NOT_RUN` with the reason. A command the README gains without an entry here, an
 entry whose command left the README, or a name in a code span that `from fasthf.all import *` does not provide,
 fails the suite."""
-import os, re, shlex, subprocess, sys, builtins
+import json, os, re, shlex, subprocess, sys, builtins
 from pathlib import Path
 import pandas as pd, pytest
 
@@ -44,6 +44,8 @@ def _files(d:Path):
     pd.DataFrame({'sentence1': s[:80], 'sentence2': s[80:], 'label': ['same' if ('good' in a) == ('good' in b) else 'different' for a, b in zip(s[:80], s[80:])],
                   'is_valid': [i % 5 == 0 for i in range(80)]}).to_csv(d/'pairs.csv', index=False)
     pd.DataFrame({'text': s, 'label': ['pos' if 'good' in t or 'love' in t else 'neg' for t in s]}).to_csv(d/'reviews.csv', index=False)
+    pd.DataFrame({'text': s, 'tags': [';'.join(w for w in ('good', 'film', 'the') if w in t.split()) for t in s],
+                  'score': [min(5., len(t.split())/4 + 0.5*('good' in t)) for t in s]}).to_csv(d/'tagged.csv', index=False)
     tiny_image_folder(d/'pets', n=32)
     tiny_image_folder(d/'photos', n=96) # `fasthf train` batches of 32
     for name, (im, _) in zip(('my_cat.jpg', 'cat.jpg', 'dog.jpg'), tiny_images(3, seed=9)): im.save(d/name)
@@ -63,6 +65,7 @@ def test_python_blocks(workdir):
         try: exec(compile(substitute(c), f'README python block {i+1}', 'exec'), ns)
         except Exception as e: raise AssertionError(f"README python block {i+1} failed: {type(e).__name__}: {e}\n{c}") from e
     assert (workdir/'merged-hf'/'config.json').exists() and (workdir/'out'/'fasthf.json').exists()
+    assert json.loads((workdir/'scores-hf'/'config.json').read_text())['problem_type'] == 'regression'
 
 # Every shell command of the README -> how it runs here (None: as it is, after the substitution)
 COMMANDS = {
@@ -72,6 +75,9 @@ COMMANDS = {
     'fasthf predict run1/hf "a moving film" "dull and long"': None,
     'fasthf predict run2/hf cat.jpg dog.jpg': None,
     'fasthf predict run1/hf --pair "A man eats." "Someone is eating."': None,
+    'fasthf train bert-base-uncased tagged.csv --label-col tags --label-delim ";" --epochs 1 --out run3': None,
+    'fasthf train bert-base-uncased tagged.csv --label-col score --task regression --epochs 1 --out run4': None,
+    'fasthf predict run4/hf "a good film"': None,
     'torchrun --nproc_per_node 2 train.py': None, # the README's train.py block, on 2 CPU processes (gloo)
     'bash tools/sweep.sh': f'bash {ROOT}/tools/sweep.sh --out {{workdir}}/sweep.md bert vit', # two architectures, not all
 }
@@ -133,6 +139,6 @@ def test_code_span_names():
              'benchmarks', 'docs', 'tools', 'shared', 'r', 'lora_alpha', 'lora_dropout', 'target_modules', 'init_lora_weights',
              'use_dora', 'use_rslora', 'task_type', 'train_head', 'gaussian', 'task', 'freeze', 'unfreeze', 'rank_distrib',
              'DataCollatorWithPadding', 'TimmWrapperForImageClassification', 'AdamW', 'Adam', 'OptimWrapper', 'Trainer',
-             'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft'}
+             'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft', 'thresh', 'y_range', 'label_delim', 'lo', 'hi', 'tags', 'score'}
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"

@@ -4,7 +4,7 @@ The default run takes one architecture per family (below); `FASTHF_SWEEP=all pyt
 one, and `bash tools/sweep.sh` writes the table in docs/architectures.md."""
 import os
 import pytest
-from _sweep import check, TEXT, IMAGE
+from _sweep import check, TEXT, IMAGE, TARGETS
 
 FAMILIES = { # one per family: encoders, decoder-only (dense, MoE, MLA), encoder-decoders, no attention mask, characters, latents, composite
     TEXT: ['bert', 'roberta', 'albert', 'deberta-v2', 'distilbert', 'electra', 'gpt2', 'llama', 'mixtral', 'deepseek_v3', 'bart',
@@ -14,13 +14,14 @@ FAMILIES = { # one per family: encoders, decoder-only (dense, MoE, MLA), encoder
 }
 
 def _cases():
+    "Every target (single-label, multi-label, regression) on one architecture per family, or on every architecture"
     if os.environ.get('FASTHF_SWEEP') == 'all':
         from fasthf.testing import sweep_archs
-        return [(mt, t) for t in (TEXT, IMAGE) for mt in sweep_archs(t)]
-    return [(mt, t) for t, archs in FAMILIES.items() for mt in archs]
+        return [(mt, t, g) for t in (TEXT, IMAGE) for mt in sweep_archs(t) for g in TARGETS]
+    return [(mt, t, g) for t, archs in FAMILIES.items() for mt in archs for g in TARGETS]
 
-@pytest.mark.parametrize('arch,task', _cases())
-def test_architecture(arch, task):
-    r = check(arch, task)
+@pytest.mark.parametrize('arch,task,target', _cases())
+def test_architecture(arch, task, target):
+    r = check(arch, task, target)
     if r['status'] == 'not buildable': pytest.skip(r['reason'])
     assert r['status'] == 'pass', r['reason']

@@ -305,17 +305,22 @@ def show_batch(x:HFTextInput, y, samples, ctxs=None, max_n=10, trunc_at=150, **k
 def show_results(x:HFTextInput, y, samples, outs, ctxs=None, max_n=10, trunc_at=150, **kwargs):
     return _show_df(samples, outs=outs, max_n=max_n, trunc_at=trunc_at)
 
-# %% ../../nbs/02_text_data.ipynb #6bc8f3a0
+# %% ../../nbs/02_text_data.ipynb #e57bbe2d
+def _top_loss_title(o, target, loss, raw)->str:
+    "prediction / target / loss (/ probability for a single label)"
+    t = f"predicted {o} / actual {target} / loss {loss.item():.2f}"
+    return t + (f" / probability {raw.max().item():.2f}" if isinstance(target, Category) else '')
+
 @dispatch
-def plot_top_losses(x:HFTextInput, y:TensorCategory, samples, outs, raws, losses, width:int=90, max_lines:int=4, **kwargs):
-    "Top losses of a text classifier: decoded texts with prediction / target / loss / probability"
+def plot_top_losses(x:HFTextInput, y, samples, outs, raws, losses, width:int=90, max_lines:int=4, **kwargs):
+    "Top losses of a text learner (any task): decoded texts with prediction / target / loss (/ probability)"
     n = len(samples)
     fig, axs = plt.subplots(n, 1, figsize=(10, 1.2 + 0.9*n*min(max_lines, 3)/2), squeeze=False)
     for ax, s, o, r, l in zip(axs[:, 0], samples, outs, raws, losses):
         text = s[0] if isinstance(s[0], str) else '\n— '.join(s[0])
         lines = textwrap.wrap(str(text), width)[:max_lines]
         ax.axis('off')
-        ax.set_title(f"predicted {o[0]} / actual {s[1]} / loss {l.item():.2f} / probability {r.max().item():.2f}", loc='left', fontsize=9)
+        ax.set_title(_top_loss_title(o[0], s[1], l, r), loc='left', fontsize=9)
         ax.text(0, 0.9, '\n'.join(lines), va='top', ha='left', fontsize=8, family='monospace', transform=ax.transAxes)
     fig.tight_layout()
     return fig

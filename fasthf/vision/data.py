@@ -15,7 +15,7 @@ from ..core import hf_config, hf_image_processor, CheckpointError, HFInputTfm, h
 
 # %% auto #0
 __all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'HFNormalize', 'processor_gap',
-           'hf_image_tfms', 'HFImageBlock']
+           'hf_image_tfms', 'HFImageBlock', 'plot_top_losses']
 
 # %% ../../nbs/04_vision_data.ipynb #74dea9d9
 class ImageReadError(ValueError):
@@ -289,3 +289,15 @@ def check_model(self:HFImageTfm, model, dls):
     except Exception as e:
         raise ValueError(f"The model cannot take the {h}x{w} images the image block makes ({type(e).__name__}: {e}). {fix}.") from e
     finally: model.train(was)
+
+# %% ../../nbs/04_vision_data.ipynb #b845dc63
+from fastai.interpret import plot_top_losses
+
+@dispatch
+def plot_top_losses(x:TensorImage, y:Tensor, samples, outs, raws, losses, nrows:int|None=None, ncols:int|None=None, figsize=None, **kwargs):
+    "Top losses of an image regression: each image with predicted / actual values and loss"
+    from fastai.vision.data import get_grid
+    axs = get_grid(len(samples), nrows=nrows, ncols=ncols, figsize=figsize, title='Prediction/Actual/Loss', return_fig=False)
+    for ax, s, o, l in zip(axs, samples, outs, losses):
+        s[0].show(ctx=ax, **kwargs)
+        ax.set_title(f"{o[0]} / {s[1]} / {l.item():.2f}", fontsize=8)
