@@ -27,7 +27,7 @@ transformers = _Transformers()
 class CheckpointError(ValueError):
     "A checkpoint that cannot be used as asked: the message says why and what to do instead."
 
-# %% ../nbs/00_core.ipynb #fdca097b
+# %% ../nbs/00_core.ipynb #46db6319
 def auto_class(
     name:str, # An auto class of transformers, e.g. `'AutoModelForSequenceClassification'`
 ):
@@ -40,7 +40,6 @@ def head_architectures(
     name:str, # An auto class of transformers, e.g. `'AutoModelForSequenceClassification'`
 )->dict: # {model_type: model class name}
     "The architectures transformers maps `name` to (its `MODEL_FOR_..._MAPPING_NAMES` table)"
-    import re
     from transformers.models.auto import modeling_auto
     table = 'MODEL' + re.sub(r'([A-Z])', r'_\1', name[len('AutoModel'):]).upper() + '_MAPPING_NAMES'
     return getattr(modeling_auto, table)

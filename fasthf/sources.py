@@ -70,11 +70,11 @@ def check_values(
             raise ValueError(f"Column {c!r}{which} has no {what} in {len(bad)} row(s), first at row {bad[0]}. "
                              f"Drop or fill them first, e.g. `df.dropna(subset={list(x_cols)})`.")
 
-# %% ../nbs/06_sources.ipynb #d5b77faf
-def df_source(df, x_cols, label_col, valid_col=None, valid_pct:float=0.2, seed:int|None=None)->tuple:
-    "(`df` with its columns checked, its splitter); a list of dicts becomes a DataFrame"
+# %% ../nbs/06_sources.ipynb #8e4c899a
+def df_source(df, x_cols, label_cols, valid_col=None, valid_pct:float=0.2, seed:int|None=None)->tuple:
+    "(`df` with its input and label columns checked, its splitter); a list of dicts becomes a DataFrame"
     if isinstance(df, list): df = pd.DataFrame(df)
-    check_columns(df.columns, x_cols, label_col)
+    check_columns(df.columns, list(x_cols) + ([label_cols] if isinstance(label_cols, str) else list(label_cols or [])))
     if valid_col is not None: check_columns(df.columns, [valid_col])
     return df, (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))
 

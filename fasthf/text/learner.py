@@ -16,7 +16,7 @@ from .data import HFTextBlock
 # %% auto #0
 __all__ = ['SequenceClassificationLearner', 'SentencePairLearner']
 
-# %% ../../nbs/03_text_learner.ipynb #0597e778
+# %% ../../nbs/03_text_learner.ipynb #6a920d97
 def _tuple(o): return (o,) if isinstance(o, str) else tuple(o)
 
 class SequenceClassificationLearner(HFLearner):
@@ -55,8 +55,7 @@ class SequenceClassificationLearner(HFLearner):
         "A learner from a DataFrame (or a list of dicts)"
         text_cols = _tuple(ifnone(text_cols, cls._text_cols))
         labels = [label_col] if isinstance(label_col, str) else list(label_col)
-        df, splitter = df_source(df, text_cols, None, valid_col, valid_pct, seed)
-        check_columns(df.columns, text_cols + tuple(labels))
+        df, splitter = df_source(df, text_cols, labels, valid_col, valid_pct, seed)
         check_values(lambda c: df[c].tolist(), text_cols)
         return cls._build(df, ckpt, lambda c: df[c].tolist(), text_cols=text_cols, label_col=label_col, task=task, label_delim=label_delim,
                           vocab=vocab, thresh=thresh, y_range=y_range, splitter=splitter, max_length=max_length,

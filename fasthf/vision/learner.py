@@ -19,7 +19,7 @@ from .data import HFImageBlock, ImageReadError
 # %% auto #0
 __all__ = ['ImageClassificationLearner']
 
-# %% ../../nbs/05_vision_learner.ipynb #f1a8bdc9
+# %% ../../nbs/05_vision_learner.ipynb #fd5e42f7
 def _check_image_files(files):
     "Open the header of every file: the first one that is missing or not an image is named"
     for f in files:
@@ -75,12 +75,13 @@ class ImageClassificationLearner(HFLearner):
                                                            f"to hold out 20% of the training images at random, or `valid=` with the name of the validation folder.")
             roots = [path/train, path/valid]
         else: roots = [path/train if (path/train).is_dir() else path]
-        dirs = _class_folders(roots[0]) + [d for r in roots[1:] for d in sorted(r.iterdir()) if d.is_dir()]
+        classes = _class_folders(roots[0])
+        dirs = classes + [d for r in roots[1:] for d in sorted(r.iterdir()) if d.is_dir()]
         files = L(f for d in dirs for f in get_image_files(d))
         _check_image_files(files)
         splitter = GrandparentSplitter(train, valid) if valid_pct is None else RandomSplitter(valid_pct, seed=seed)
         target = TargetSpec(CategoryBlock, parent_label, 'single_label_classification', {},
-                            f"fasthf: single-label classification of {len(dirs) if valid_pct is not None else len(_class_folders(roots[0]))} class folders")
+                            f"fasthf: single-label classification of {len(classes)} class folders")
         return cls._build(files, ckpt, get_x=None, target=target, splitter=splitter, aug_tfms=aug_tfms, processor_kwargs=processor_kwargs,
                           bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
 
@@ -108,8 +109,7 @@ class ImageClassificationLearner(HFLearner):
     ):
         "A learner from a DataFrame (or a list of dicts) of images and labels"
         labels = [label_col] if isinstance(label_col, str) else list(label_col)
-        df, splitter = df_source(df, [image_col], None, valid_col, valid_pct, seed)
-        check_columns(df.columns, [image_col] + labels)
+        df, splitter = df_source(df, [image_col], labels, valid_col, valid_pct, seed)
         check_values(lambda c: df[c].tolist(), [image_col], what='image')
         target = cls._target(lambda c: df[c].tolist(), label_col, task, label_delim, vocab, thresh, y_range)
         ims = df[image_col].tolist()
