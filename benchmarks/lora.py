@@ -20,7 +20,7 @@ def child(ckpt, mode, steps, bs, length, out):
     from fasthf.testing import WORDS
     rng = __import__('random').Random(0)
     df = pd.DataFrame({'text': [' '.join(rng.choice(WORDS) for _ in range(length)) for _ in range(bs*(steps+2))], 'label': ['a', 'b']*(bs*(steps+2)//2)})
-    learn = SequenceClassificationLearner.from_df(df, ckpt, bs=bs, max_length=length, valid_pct=0.01, freeze=False,
+    learn = SequenceClassificationLearner.from_df(df, ckpt, bs=bs, max_length=length, valid_pct=max(0.01, 2/len(df)), freeze=False,
                                                   cbs=[LoRACallback(r=8)] if mode == 'lora' else None)
     learn.unfreeze()
     times = []

@@ -7,7 +7,7 @@ Docs: https://github.com/fasthf/fasthf/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #4d4153b6
+# %% ../nbs/99_all.ipynb #d7a0c08a
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.vision.core import *
@@ -15,6 +15,7 @@ from fastai.interpret import *
 from fastai.distributed import rank_distrib, num_distrib
 from fastai.callback.wandb import WandbCallback
 from .core import *
+from .files import *
 from .tasks import *
 from .sources import *
 from .text.data import *

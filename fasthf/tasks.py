@@ -10,15 +10,16 @@ from fastai.basics import *
 from .core import CheckpointError
 
 # %% auto #0
-__all__ = ['HFTask', 'target_tfms', 'task_named', 'task_for_dls', 'task_from_config', 'label_fields', 'SingleLabelClassification',
-           'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
+__all__ = ['HFTask', 'target_tfms', 'task_named', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
+           'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
 
-# %% ../nbs/01_tasks.ipynb #53096078
+# %% ../nbs/01_tasks.ipynb #d992c805
 class HFTask:
     "The target side of a learner: model class, config fields, loss, metrics, saving, checks"
     name:str|None = None # Registered name, written to `fasthf.json`
     problem_type:str|None = None # `config.problem_type`
     auto_names:dict = {} # {modality: name of the `AutoModelFor...` class}
+    plot_files:tuple = () # File names `save_plots` writes (so that a writer knows which files in its folder are its own)
     _registry = {}
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -85,6 +86,10 @@ def task_named(name:str)->type:
                               "known once the code that defines it has run).")
     return HFTask._registry[name]
 
+def task_plot_files()->tuple:
+    "The file names the plots of every registered task may have"
+    return tuple(dict.fromkeys(f for t in HFTask._registry.values() for f in t.plot_files))
+
 def task_for_dls(dls)->HFTask:
     "The task of `dls`, from its target block (a `CategoryBlock` gives single-label classification)"
     for cls in HFTask._registry.values():
@@ -100,7 +105,7 @@ def task_from_config(config, meta:dict)->HFTask:
         name = getattr(config, 'problem_type', None) or 'single_label_classification'
     return task_named(name).from_config(config, meta)
 
-# %% ../nbs/01_tasks.ipynb #853ceb49
+# %% ../nbs/01_tasks.ipynb #346f1d32
 def label_fields(names)->dict:
     "`num_labels`, `id2label` and `label2id` for outputs called `names`"
     names = [str(o) for o in names]
@@ -113,6 +118,7 @@ def _categorize(dls):
 class SingleLabelClassification(HFTask):
     "One class per item (`CategoryBlock`)"
     name = problem_type = 'single_label_classification'
+    plot_files = ('confusion_matrix.png',)
     auto_names = {'text': 'AutoModelForSequenceClassification', 'vision': 'AutoModelForImageClassification'}
     def __init__(self, vocab): self.vocab = list(vocab)
 
@@ -143,7 +149,7 @@ class SingleLabelClassification(HFTask):
         interp.plot_confusion_matrix(); plt.savefig(Path(folder)/'confusion_matrix.png'); plt.close('all')
         return ['confusion_matrix.png']
 
-# %% ../nbs/01_tasks.ipynb #5118a765
+# %% ../nbs/01_tasks.ipynb #90400fd7
 def _multi_vocab(dls):
     "The vocabulary of a multi-label target of `dls`, or None"
     c = first(f for f in target_tfms(dls) if isinstance(f, (MultiCategorize, EncodedMultiCategorize)))
@@ -158,6 +164,7 @@ def check_thresh(thresh)->float:
 class MultiLabelClassification(HFTask):
     "Any number of classes per item (`MultiCategoryBlock`)"
     name = problem_type = 'multi_label_classification'
+    plot_files = ('per_label_f1.png',)
     auto_names = SingleLabelClassification.auto_names
     def __init__(self, vocab, thresh:float=0.5): self.vocab, self.thresh = list(vocab), check_thresh(thresh)
 
@@ -193,7 +200,7 @@ class MultiLabelClassification(HFTask):
         fig.tight_layout(); fig.savefig(Path(folder)/'per_label_f1.png'); plt.close('all')
         return ['per_label_f1.png']
 
-# %% ../nbs/01_tasks.ipynb #ad65331e
+# %% ../nbs/01_tasks.ipynb #4819e0c5
 def check_y_range(y_range):
     "A `y_range` checked to be `(lo, hi)` with `lo < hi`, or None"
     if y_range is None: return None
@@ -215,6 +222,7 @@ def _regression(dls):
 class Regression(HFTask):
     "One or several float targets per item (`RegressionBlock`)"
     name = problem_type = 'regression'
+    plot_files = ('predicted_vs_true.png',)
     auto_names = SingleLabelClassification.auto_names
     def __init__(self,
         n_out:int=1, # Number of outputs

@@ -130,13 +130,13 @@ def test_missing_valid_column(pairs_df, bert):
 def test_nan_in_second_text_of_pair(pairs_df, bert):
     pairs_df.loc[5, 'sentence2'] = np.nan
     df0 = pairs_df.copy()
-    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), '(the second text of the pair) has no text in 1 row(s), first at row 5', 'dropna')
+    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), '(the second text of the pair) has no text in 1 row(s), first at position 5 (index label 5)', 'dropna')
     pd.testing.assert_frame_equal(pairs_df, df0)
 
 def test_missing_labels(pairs_df, bert):
     pairs_df.loc[[2, 7], 'label'] = None
     df0 = pairs_df.copy()
-    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), "Label column 'label' is empty in 2 row(s), first at row 2", 'drop those rows or label them')
+    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), "Label column 'label' is empty in 2 row(s), first at position 2 (index label 2)", 'drop those rows or label them')
     pd.testing.assert_frame_equal(pairs_df, df0)
 
 def test_single_class(pairs_df, bert):
@@ -146,7 +146,7 @@ def test_single_class(pairs_df, bert):
 def test_non_text_column(pairs_df, bert):
     pairs_df['sentence1'] = range(len(pairs_df))
     df0 = pairs_df.copy()
-    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), 'Expected text, got int', 'convert that column to str')
+    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), "holds int values (0 at position 0 (index label 0)), not text", 'astype(str)')
     pd.testing.assert_frame_equal(pairs_df, df0)
 
 def test_three_text_columns(pairs_df, bert):
@@ -231,7 +231,7 @@ def test_missing_image_in_dataframe(folder):
     df.loc[3, 'file'] = None
     df0 = df.copy()
     raises(ValueError, lambda: ImageClassificationLearner.from_df(df, tiny_image_checkpoint('vit'), image_col='file', folder=folder),
-           "Column 'file' has no image in 1 row(s), first at row 3", 'Drop or fill them first')
+           "Column 'file' has no image in 1 row(s), first at position 3 (index label 3)", 'Drop or fill them first')
     pd.testing.assert_frame_equal(df, df0)
 
 # ---------------------------------------------------------------- command line
@@ -242,12 +242,12 @@ def _cli(*args):
 def test_cli_unknown_command():
     r = _cli('trian')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
-    assert "invalid choice: 'trian'" in r.stderr and 'usage: fasthf' in r.stderr
+    assert "fasthf: error: argument cmd: invalid choice: 'trian'" in r.stderr and '(see fasthf --help)' in r.stderr
 
 def test_cli_bad_number():
     r = _cli('demo', '--n', 'many')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
-    assert "argument --n: invalid int value: 'many'" in r.stderr
+    assert "argument --n: 'many' is not an integer" in r.stderr
 
 # ---------------------------------------------------------------- LoRA
 
@@ -306,3 +306,345 @@ def test_save_pretrained_with_unmerged_adapters(adapter, tmp_path):
     learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
     raises(ValueError, lambda: learn.save_pretrained(tmp_path/'out'), 'LoRA adapters that are not merged', '`learn.lora.merge()` first')
     assert not (tmp_path/'out').exists()
+
+# ================================================================ nothing lost, nothing silently wrong
+# Each class of defect is decided in one place: writers (`fasthf.files`), sources and splits (`fasthf.sources`), raw
+# inputs (`HFInputTfm.check_input`), arguments (`check_number`), files read (`read_json`, the loaders' errors).
+
+import pickle
+from fasthf.files import OverwriteError, FileReadError
+from fasthf.core import ArgumentRangeError
+from fasthf.lora import LoRACallback
+import fasthf.learner
+
+@pytest.fixture
+def no_model_load(monkeypatch):
+    "Fails the test if a model is loaded before the error (arguments are checked when given)"
+    def boom(*a, **k): raise AssertionError('a model was loaded before the argument was checked')
+    monkeypatch.setattr(fasthf.learner, 'hf_model', boom)
+
+def _texts_df(n=40, seed=5):
+    s = tiny_corpus(n, seed=seed)
+    return pd.DataFrame({'text': s, 'label': ['pos' if i % 2 else 'neg' for i in range(n)]}, index=[f'r{i}' for i in range(n)])
+
+@pytest.fixture(scope='module')
+def text_learner():
+    return SequenceClassificationLearner.from_df(_texts_df(), tiny_text_checkpoint('bert'), bs=16, max_length=24)
+
+@pytest.fixture(scope='module')
+def pair_folder(tmp_path_factory):
+    s = tiny_corpus(80, seed=6)
+    df = pd.DataFrame({'sentence1': s[:40], 'sentence2': s[40:], 'label': ['same', 'different'] * 20})
+    learn = SentencePairLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=24)
+    d = tmp_path_factory.mktemp('pairs')
+    learn.export(d/'pairs.pkl')
+    return learn.save_pretrained(d/'hf'), d/'pairs.pkl'
+
+FOREIGN = {'model-00001-of-00002.safetensors': b'user shard 1', 'model-00002-of-00002.safetensors': b'user shard 2',
+           'model.safetensors.index.json': b'{"user": 1}', 'config.json': b'{"model_type": "mine"}', 'README.md': b'# my notes',
+           'adapter_config.json': b'{"r": 99}', 'adapter_model.safetensors': b'user adapter', 'notes.txt': b'keep me',
+           'data/train.csv': b'a,b\n1,2\n', 'tokenizer.json': b'{"mine": true}'}
+
+def _foreign(folder):
+    for n, b in FOREIGN.items(): (folder/n).parent.mkdir(parents=True, exist_ok=True); (folder/n).write_bytes(b)
+    return digest(folder)
+
+# ---------------------------------------------------------------- 1. writers never destroy what fasthf did not write
+
+def test_save_pretrained_refuses_a_folder_with_a_model(text_learner, tmp_path):
+    before = _foreign(tmp_path)
+    raises(OverwriteError, lambda: text_learner.save_pretrained(tmp_path), 'already holds',
+           'adapter_config.json', 'config.json', 'model-00001-of-00002.safetensors', 'overwrite=True', 'other files there are kept')
+    assert digest(tmp_path) == before and not [p for p in tmp_path.parent.iterdir() if 'fasthf-tmp' in p.name]
+
+def test_save_pretrained_overwrite_replaces_only_the_model(text_learner, tmp_path):
+    _foreign(tmp_path)
+    text_learner.save_pretrained(tmp_path, overwrite=True)
+    for n in ('README.md', 'notes.txt', 'data/train.csv'): assert (tmp_path/n).read_bytes() == FOREIGN[n], n # foreign files, byte for byte
+    for n in ('model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'adapter_config.json',
+              'adapter_model.safetensors'): assert not (tmp_path/n).exists(), n # stale files of the model it replaced
+    l2 = HFLearner.from_pretrained(tmp_path)
+    assert torch.allclose(l2.predict('a good film')[2], text_learner.predict('a good film')[2], atol=1e-6)
+    from transformers import pipeline
+    assert pipeline('text-classification', model=str(tmp_path))('a good film')[0]['label'] in ('neg', 'pos')
+
+def test_every_writer_into_a_folder_of_foreign_files(text_learner, adapter, tmp_path):
+    "save_pretrained, save_adapter and export into one folder full of files with HF's names: every foreign file stays byte for byte"
+    path, df = adapter
+    lora = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    before = _foreign(tmp_path)
+    raises(OverwriteError, lambda: text_learner.save_pretrained(tmp_path), 'overwrite=True')
+    raises(OverwriteError, lambda: lora.lora.save_adapter(tmp_path), 'overwrite=True')
+    text_learner.export(tmp_path/'export.pkl') # a file the user names is written (atomically); nothing else is touched
+    assert {k: v for k, v in digest(tmp_path).items() if not k.endswith('export.pkl')} == before
+    text_learner.save_pretrained(tmp_path/'sub') # a new subfolder: written, the parent's files untouched
+    assert (tmp_path/'sub'/'model.safetensors').exists() and {k: v for k, v in digest(tmp_path).items() if k in before} == before
+
+def test_save_pretrained_stale_adapter_config_is_refused(text_learner, tmp_path):
+    (tmp_path/'adapter_config.json').write_text('{"peft_type": "LORA"}')
+    before = digest(tmp_path)
+    raises(OverwriteError, lambda: text_learner.save_pretrained(tmp_path), 'adapter_config.json', 'overwrite=True')
+    assert digest(tmp_path) == before
+
+def test_save_pretrained_onto_a_file(text_learner, tmp_path):
+    (tmp_path/'model').write_text('a file')
+    raises(OverwriteError, lambda: text_learner.save_pretrained(tmp_path/'model'), 'is a file, not a folder')
+    assert (tmp_path/'model').read_text() == 'a file'
+
+def test_save_pretrained_failing_mid_write_leaves_the_old_folder(text_learner, tmp_path, monkeypatch):
+    text_learner.save_pretrained(tmp_path/'hf')
+    (tmp_path/'hf'/'notes.txt').write_text('mine')
+    before = digest(tmp_path/'hf')
+    tfm = text_learner.input_tfm
+    def fail(path): (Path(path)/'tokenizer.json').write_text('half'); raise OSError('disk full')
+    monkeypatch.setattr(tfm, 'save_pretrained', fail)
+    raises(OSError, lambda: text_learner.save_pretrained(tmp_path/'hf', overwrite=True), 'disk full')
+    assert digest(tmp_path/'hf') == before and sorted(p.name for p in tmp_path.iterdir()) == ['hf']
+
+def test_export_failing_mid_write_leaves_the_old_file(text_learner, tmp_path, monkeypatch):
+    text_learner.export(tmp_path/'model.pkl')
+    before = digest(tmp_path/'model.pkl')
+    def fail(obj, f, **k): Path(f).write_bytes(b'half a pickle'); raise OSError('disk full')
+    monkeypatch.setattr(torch, 'save', fail)
+    raises(OSError, lambda: text_learner.export(tmp_path/'model.pkl'), 'disk full')
+    assert digest(tmp_path/'model.pkl') == before and sorted(p.name for p in tmp_path.iterdir()) == ['model.pkl']
+
+def test_save_adapter_refuses_a_folder_with_an_adapter(adapter, tmp_path):
+    path, df = adapter
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    before = _foreign(tmp_path)
+    raises(OverwriteError, lambda: learn.lora.save_adapter(tmp_path), 'adapter_config.json, adapter_model.safetensors', 'overwrite=True')
+    assert digest(tmp_path) == before
+    learn.lora.save_adapter(tmp_path, overwrite=True) # replaces the adapter only: the foreign model files stay as they were
+    for n in FOREIGN:
+        if not n.startswith('adapter_'): assert (tmp_path/n).read_bytes() == FOREIGN[n], n
+    learn.lora.load_adapter(tmp_path)
+
+def test_cli_train_refuses_an_earlier_run_before_training(tmp_path):
+    _texts_df().to_csv(tmp_path/'data.csv', index=False)
+    out = tmp_path/'out'; (out/'hf').mkdir(parents=True)
+    for n in ('metrics.json', 'learner.pkl', 'hf/config.json', 'mine.txt'): (out/n).write_text(f'earlier {n}')
+    before = digest(out)
+    r = _cli('train', str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), '--out', str(out), '--quiet')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert 'hf/config.json, learner.pkl, metrics.json' in r.stderr and '--overwrite' in r.stderr and 'Epoch' not in r.stdout
+    assert digest(out) == before
+
+def test_cli_demo_refuses_an_earlier_demo(tmp_path):
+    (tmp_path/'rotten.pkl').write_bytes(b'earlier')
+    r = _cli('demo', '--out', str(tmp_path))
+    assert r.returncode == 2 and 'rotten.pkl' in r.stderr and '--overwrite' in r.stderr and (tmp_path/'rotten.pkl').read_bytes() == b'earlier'
+
+# ---------------------------------------------------------------- 2. inputs checked where they enter
+
+def test_predict_pair_on_single_text_model(text_learner):
+    raises(ValueError, lambda: text_learner.predict(('a good film', 'a bad one')), 'trained on single texts but was given a pair', 'pass one string')
+
+def test_predict_single_text_on_pair_model(pair_folder):
+    learn = HFLearner.from_pretrained(pair_folder[0])
+    raises(ValueError, lambda: learn.predict('one sentence'), 'trained on sentence pairs but was given one text', '(first, second) tuple')
+
+def test_pair_model_after_export_still_wants_pairs(pair_folder):
+    from fastai.learner import load_learner
+    learn = load_learner(pair_folder[1])
+    raises(ValueError, lambda: learn.predict('one sentence'), 'trained on sentence pairs')
+    assert learn.predict(('a man eats', 'someone eats'))[0] in ('same', 'different')
+
+def test_test_dl_with_a_pair_among_texts(text_learner):
+    raises(ValueError, lambda: text_learner.test_dl(['a good film', ('a', 'b')]), 'trained on single texts but was given a pair')
+
+@pytest.mark.parametrize('text', ['', '   ', '\n\t'])
+def test_predict_empty_text(text_learner, text):
+    raises(ValueError, lambda: text_learner.predict(text), 'empty text', 'Give it some text')
+
+def test_cli_predict_pair_model_without_pair(pair_folder):
+    r = _cli('predict', str(pair_folder[0]), 'one sentence', 'another one')
+    assert r.returncode == 2 and 'trained on sentence pairs' in r.stderr and '--pair' in r.stderr and 'Traceback' not in r.stderr
+
+def test_cli_predict_pairs_on_single_text_model(text_learner, tmp_path):
+    text_learner.save_pretrained(tmp_path/'hf')
+    r = _cli('predict', str(tmp_path/'hf'), '--pair', 'a', 'b')
+    assert r.returncode == 2 and 'trained on single texts' in r.stderr
+
+@pytest.mark.parametrize('bad', ['', '   ', '\t'])
+def test_empty_or_blank_text_in_training_rows(bert, bad, no_model_load):
+    df = _texts_df(); df.loc['r7', 'text'] = bad
+    copy = df.copy()
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), "empty or whitespace-only text in 1 row(s), first at position 7 (index label 'r7')", 'Drop those rows')
+    pd.testing.assert_frame_equal(df, copy)
+
+def test_blank_second_text_of_pair(pairs_df, bert, no_model_load):
+    pairs_df.loc[4, 'sentence2'] = ' '
+    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert), '(the second text of the pair) has an empty or whitespace-only text', 'position 4')
+
+def test_blank_text_in_a_dataset(bert, no_model_load):
+    df = _texts_df().reset_index(drop=True); df.loc[3, 'text'] = ''
+    ds = datasets.Dataset.from_pandas(df)
+    raises(ValueError, lambda: SequenceClassificationLearner.from_dataset(ds, bert), 'empty or whitespace-only text in 1 row(s), first at position 3')
+
+def test_labels_differing_by_whitespace(bert, no_model_load):
+    df = _texts_df(); df['label'] = ['1', '0'] * 20; df.loc['r5', 'label'] = ' 1'
+    copy = df.copy()
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), "Labels '1' (position 0 (index label 'r0')) and ' 1' (position 5 (index label 'r5'))",
+           'differ only by whitespace', '.str.strip()')
+    pd.testing.assert_frame_equal(df, copy)
+
+def test_labels_differing_by_type(bert, no_model_load):
+    df = _texts_df(); df['label'] = pd.Series([1, 0] * 20, index=df.index, dtype=object); df.loc['r6', 'label'] = '1'
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), 'differ only by type', 'astype(str)')
+
+def test_empty_label(bert, no_model_load):
+    df = _texts_df(); df.loc['r2', 'label'] = ''
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), "empty label '' at position 2 (index label 'r2')")
+
+def test_too_few_rows_for_a_validation_set(bert, no_model_load):
+    df = _texts_df(2)
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), 'The validation set is empty', 'valid_pct', 'valid_col')
+
+def test_valid_col_marks_no_row(bert, no_model_load):
+    df = _texts_df(); df['is_valid'] = False
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert, valid_col='is_valid'), 'The validation set is empty')
+
+def test_valid_col_marks_every_row(bert, no_model_load):
+    df = _texts_df(); df['is_valid'] = True
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert, valid_col='is_valid'), 'The training set is empty')
+
+def test_class_only_in_validation(bert, no_model_load):
+    df = _texts_df(); df['is_valid'] = [i >= 30 for i in range(40)]; df.loc['r33', 'label'] = 'maybe'
+    copy = df.copy()
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert, valid_col='is_valid'),
+           "Label 'maybe' is in 1 validation row(s), first at position 33 (index label 'r33'), but in no training row", 'vocab=')
+    pd.testing.assert_frame_equal(df, copy)
+
+def test_multi_label_only_in_validation(bert, no_model_load):
+    df = _texts_df(); df['tags'] = ['a;b', 'a'] * 20; df['is_valid'] = [i >= 30 for i in range(40)]; df.loc['r35', 'tags'] = 'a;c'
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='tags', label_delim=';', valid_col='is_valid'),
+           "Label 'c' is in 1 validation row(s)", 'but in no training row')
+
+def test_class_only_in_valid_folder(folder, no_model_load):
+    (folder/'valid'/'other').mkdir(); next(folder.glob('valid/dark/*.png')).rename(folder/'valid'/'other'/'x.png')
+    before = digest(folder)
+    raises(ValueError, lambda: ImageClassificationLearner.from_folder(folder, tiny_image_checkpoint('vit')), "Label 'other' is in 1 validation row(s)", 'x.png')
+    assert digest(folder) == before
+
+def test_hidden_folders_are_not_classes(folder):
+    (folder/'train'/'.ipynb_checkpoints').mkdir(); (folder/'valid'/'.ipynb_checkpoints').mkdir()
+    learn = ImageClassificationLearner.from_folder(folder, tiny_image_checkpoint('vit'), bs=4)
+    assert list(learn.dls.vocab) == ['dark', 'light']
+
+def test_truncated_jpeg_with_an_intact_header(folder, no_model_load):
+    from PIL import Image
+    f = folder/'train'/'dark'/'cut.jpg'
+    Image.effect_noise((64, 64), 40).convert('RGB').save(f, quality=95)
+    f.write_bytes(f.read_bytes()[:len(f.read_bytes()) // 2])
+    with Image.open(f) as im: im.size # the header alone reads fine
+    before = digest(folder)
+    raises(ImageReadError, lambda: ImageClassificationLearner.from_folder(folder, tiny_image_checkpoint('vit')), 'cut.jpg', 'is not a readable image', 'Remove it')
+    assert digest(folder) == before
+
+def test_exif_rotated_photo_is_read_upright(tmp_path):
+    from PIL import Image
+    from transformers.image_utils import load_image
+    from fasthf.all import HFImage
+    exif = Image.Exif(); exif[0x0112] = 6
+    Image.new('RGB', (80, 40), (10, 200, 10)).save(tmp_path/'phone.jpg', exif=exif)
+    assert HFImage.create(tmp_path/'phone.jpg').size == load_image(str(tmp_path/'phone.jpg')).size == (40, 80)
+
+# ---------------------------------------------------------------- 3. arguments checked when given, before a model is loaded
+
+@pytest.mark.parametrize('kw,msg', [
+    (dict(bs=0), 'bs=0: bs must be an integer with 1 <= bs'),
+    (dict(bs=2.5), 'bs=2.5: bs must be an integer'),
+    (dict(valid_pct=1.5), 'valid_pct=1.5: valid_pct must be a number with 0 < valid_pct < 1'),
+    (dict(valid_pct=0), 'valid_pct=0: valid_pct must be a number with 0 < valid_pct < 1'),
+    (dict(max_length=0), 'max_length=0: max_length must be an integer with 1 <= max_length'),
+    (dict(max_length=-5), 'max_length=-5'),
+    (dict(label_col='label', task='multi_label', thresh=1.5), 'thresh=1.5: thresh must be a number with 0 < thresh < 1'),
+])
+def test_learner_arguments_out_of_range(bert, kw, msg, no_model_load):
+    df = _texts_df(); copy = df.copy()
+    raises(ArgumentRangeError, lambda: SequenceClassificationLearner.from_df(df, bert, **kw), msg)
+    pd.testing.assert_frame_equal(df, copy)
+
+def test_folder_valid_pct_out_of_range(folder, no_model_load):
+    raises(ArgumentRangeError, lambda: ImageClassificationLearner.from_folder(folder/'train', tiny_image_checkpoint('vit'), valid_pct=1.0), 'valid_pct=1.0')
+
+def test_text_block_pad_multiple_zero(bert):
+    raises(ArgumentRangeError, lambda: HFTextBlock(bert, pad_to_multiple_of=0), 'pad_to_multiple_of=0')
+
+@pytest.mark.parametrize('kw,msg', [(dict(lora_dropout=1.0), 'lora_dropout=1.0'), (dict(lora_alpha=0), 'lora_alpha=0'), (dict(r=2.5), 'r=2.5')])
+def test_lora_arguments_out_of_range(kw, msg):
+    raises(LoRAError, lambda: LoRACallback(**kw), msg)
+
+def test_lora_rank_above_layer_size(bert):
+    df = _texts_df()
+    raises(LoRAError, lambda: SequenceClassificationLearner.from_df(df, bert, bs=16, cbs=LoRACallback(r=64)), 'r=64 is larger than layer', '32 inputs or outputs', 'r<=32')
+
+@pytest.mark.parametrize('args,msg', [
+    (['--bs', '0'], 'argument --bs: bs=0: bs must be an integer with 1 <= bs'),
+    (['--valid-pct', '1.5'], 'argument --valid-pct: valid_pct=1.5'),
+    (['--valid-pct', '0'], 'argument --valid-pct: valid_pct=0.0'),
+    (['--max-length', '0'], 'argument --max-length: max_length=0'),
+    (['--epochs', '0'], 'argument --epochs: epochs=0'),
+    (['--lr', '-1'], 'lr=-1.0: lr must be a number with 0 < lr'),
+    (['--thresh', '2'], 'argument --thresh: thresh=2.0'),
+])
+def test_cli_numbers_out_of_range(tmp_path, args, msg):
+    _texts_df().to_csv(tmp_path/'data.csv', index=False)
+    r = _cli('train', str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), '--out', str(tmp_path/'out'), *args)
+    errs = [l for l in r.stderr.splitlines() if 'error' in l.lower()]
+    assert r.returncode == 2 and 'Traceback' not in r.stderr and len(errs) == 1 and msg in errs[0], r.stderr
+    assert not (tmp_path/'out').exists()
+
+def test_cli_internal_error_says_so(monkeypatch, capsys):
+    import fasthf.cli
+    def bug(*a, **k): raise TypeError('an unexpected None')
+    monkeypatch.setattr(fasthf.cli, 'predict', bug)
+    assert fasthf.cli.main(['predict', 'x', 'a text']) == 1
+    err = capsys.readouterr().err
+    assert 'internal error (TypeError: an unexpected None)' in err and 'not in your input' in err and 'Traceback' in err
+
+# ---------------------------------------------------------------- 4. files read are named in errors
+
+def _saved(text_learner, tmp_path):
+    return text_learner.save_pretrained(tmp_path/'hf')
+
+def test_config_json_not_json(text_learner, tmp_path):
+    d = _saved(text_learner, tmp_path); (d/'config.json').write_text('{"model_type": "bert",')
+    before = digest(d)
+    raises(FileReadError, lambda: HFLearner.from_pretrained(d), "config.json' is not valid JSON", 'save_pretrained')
+    assert digest(d) == before
+
+def test_fasthf_json_not_json(text_learner, tmp_path):
+    d = _saved(text_learner, tmp_path); (d/'fasthf.json').write_text('task: single')
+    raises(FileReadError, lambda: HFLearner.from_pretrained(d), "fasthf.json' is not valid JSON", 'Save the folder again')
+
+def test_folder_without_tokenizer_json(text_learner, tmp_path):
+    d = _saved(text_learner, tmp_path); (d/'tokenizer.json').unlink()
+    raises(CheckpointError, lambda: HFLearner.from_pretrained(d), 'knows only its', 'special tokens', 'tokenizer.json', 'Copy the tokenizer files')
+
+def test_truncated_safetensors(text_learner, tmp_path):
+    d = _saved(text_learner, tmp_path); w = (d/'model.safetensors').read_bytes(); (d/'model.safetensors').write_bytes(w[:len(w)//3])
+    raises(CheckpointError, lambda: HFLearner.from_pretrained(d), 'model.safetensors', 'truncated or corrupt')
+
+def test_adapter_config_not_json(adapter, tmp_path):
+    import shutil
+    path, df = adapter
+    shutil.copytree(path, tmp_path/'a'); (tmp_path/'a'/'adapter_config.json').write_text('{')
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    raises(FileReadError, lambda: learn.lora.load_adapter(tmp_path/'a'), "adapter_config.json' is not valid JSON", 'save_adapter')
+
+def test_adapter_weights_truncated(adapter, tmp_path):
+    import shutil
+    path, df = adapter
+    shutil.copytree(path, tmp_path/'a'); w = (tmp_path/'a'/'adapter_model.safetensors'); w.write_bytes(w.read_bytes()[:50])
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    before = state(learn.model)
+    raises(LoRAError, lambda: learn.lora.load_adapter(tmp_path/'a'), 'adapter_model.safetensors', 'truncated or corrupt')
+    assert same_state(state(learn.model), before)
+
+@pytest.mark.parametrize('content', [b'', b'PK\x03\x04 half a zip'])
+def test_cli_predict_empty_or_truncated_pkl(tmp_path, content):
+    (tmp_path/'model.pkl').write_bytes(content)
+    r = _cli('predict', str(tmp_path/'model.pkl'), 'a text')
+    assert r.returncode == 2 and 'Traceback' not in r.stderr and "model.pkl' cannot be loaded as an exported learner" in r.stderr, r.stderr

@@ -72,10 +72,10 @@ def test_train_and_predict_image_folder(tmp_path):
     (['train', 'ckpt-folder-that-does-not-exist/x', 'data.csv'], "does not exist"),
     (['train', '{bert}', '{csv}', '--lr', 'fast'], "--lr 'fast': pass a number such as 1e-4, or 'auto'"),
     (['train', '{bert}', '{csv}', '--text-col', 'review'], "Column 'review' is not in the data"),
-    (['train', '{bert}', '{csv}', '--lora-r', '0'], "the rank must be a positive integer"),
+    (['train', '{bert}', '{csv}', '--lora-r', '0'], "lora_r=0: lora_r must be an integer with 1 <= lora_r"),
     (['train', '{bert}', '{xlsx}'], "expected a .csv, .tsv or .jsonl file"),
     (['predict', '{bert}/nope'], "does not exist"),
-    (['train', '{bert}', '{csv}', '--epochs', 'two'], "argument --epochs: invalid int value: 'two'"),
+    (['train', '{bert}', '{csv}', '--epochs', 'two'], "argument --epochs: 'two' is not an integer"),
 ])
 def test_bad_arguments_one_line(tmp_path, args, msg):
     _texts(40).to_csv(tmp_path/'data.csv', index=False)
@@ -108,3 +108,31 @@ def test_train_and_predict_multi_label_and_regression(tmp_path):
     assert set(p['values']) == {'score', 'score2'}
     r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--task', 'classification', '--out', tmp_path/'x', *common, ok=False)
     assert r.returncode == 2 and "Pass task='regression'" in r.stderr and 'Traceback' not in r.stderr
+
+def test_train_keeps_foreign_files_and_saves_the_model_before_plots(tmp_path, monkeypatch, capsys):
+    "Every writer of `fasthf train` into a folder of foreign files (HF names among them): each kept byte for byte; a failing plot loses nothing"
+    import hashlib
+    from fasthf.cli import train
+    from fasthf.tasks import SingleLabelClassification
+    _texts().to_csv(tmp_path/'data.csv', index=False)
+    out = tmp_path/'out'; (out/'notes').mkdir(parents=True)
+    foreign = {'README.md': b'# mine', 'config.json': b'{"mine": 1}', 'model.safetensors': b'my weights', 'adapter_config.json': b'{}',
+               'notes/todo.txt': b'keep', 'export.pkl': b'my pickle'}
+    for n, b in foreign.items(): (out/n).write_bytes(b)
+    def broken(self, learn, folder): raise RuntimeError('no display')
+    monkeypatch.setattr(SingleLabelClassification, 'save_plots', broken)
+    res = train(str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), out=str(out), epochs=1, bs=16, max_length=32, quiet=True)
+    assert {n: (out/n).read_bytes() for n in foreign} == foreign
+    assert res['plot_error'] == 'RuntimeError: no display' and 'the model and metrics are saved' in capsys.readouterr().err
+    for f in ('learner.pkl', 'metrics.json', 'lr_find.png', 'hf/model.safetensors', 'hf/tokenizer.json'): assert (out/f).exists(), f
+    assert not [p for p in tmp_path.iterdir() if 'fasthf' in p.name] # nothing staged is left beside it
+    r = cli('predict', out/'hf', 'a good film')
+    assert json.loads(r.stdout.splitlines()[0])['label'] in ('neg', 'pos')
+    # a second run into the same folder: refused before training, then replaced with --overwrite, foreign files still kept
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--quiet', ok=False)
+    assert r.returncode == 2 and '--overwrite' in r.stderr
+    before = hashlib.md5((out/'hf'/'model.safetensors').read_bytes()).hexdigest()
+    cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--lr', '1e-3', '--seed', 1, '--quiet', '--overwrite')
+    assert {n: (out/n).read_bytes() for n in foreign} == foreign
+    assert hashlib.md5((out/'hf'/'model.safetensors').read_bytes()).hexdigest() != before
+    assert not (out/'lr_find.png').exists() # a file of the run it replaced that this run does not write

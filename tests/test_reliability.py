@@ -90,14 +90,15 @@ def test_extreme_text_lengths(tmp_path):
     learn = _learner(tmp_path)
     long = ' '.join(['good'] * 20001) # 100k characters
     assert len(long) >= 100_000
-    dl = learn.test_dl(['', long, 'a short one'])
+    dl = learn.test_dl(['a', long, 'a short one'])
     x = dl.one_batch()[0]
     assert x.shape[-1] <= 32 # truncated to max_length
     mask = x.model_inputs()['attention_mask']
-    assert mask.sum(1).max() == 32 and mask.sum(1).min() == 2 # the long text is cut, the empty one is [CLS] [SEP]
+    assert mask.sum(1).max() == 32 and mask.sum(1).min() == 3 # the long text is cut, the one-letter one is [CLS] a [SEP]
     p, _ = learn.get_preds(dl=dl)
     assert p.shape == (3, 2) and torch.isfinite(p).all()
-    assert learn.predict('')[0] in ('neg', 'pos')
+    assert learn.predict('a')[0] in ('neg', 'pos')
+    with pytest.raises(ValueError, match='empty text'): learn.predict('') # nothing to read: refused, not answered
 
 def test_nan_loss_stops_training_with_weights_intact(tmp_path):
     class Snap(Callback):

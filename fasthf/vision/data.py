@@ -17,17 +17,14 @@ from ..core import hf_config, hf_image_processor, CheckpointError, HFInputTfm, h
 __all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'HFNormalize', 'processor_gap',
            'hf_image_tfms', 'HFImageBlock', 'plot_top_losses']
 
-# %% ../../nbs/04_vision_data.ipynb #74dea9d9
+# %% ../../nbs/04_vision_data.ipynb #dc37e408
 class ImageReadError(ValueError):
     "A file or value that cannot be read as an image: the message names it"
 
 def to_rgb(im:Image.Image)->Image.Image:
-    "`im` as an RGB image: transparency composited on white, grayscale and palettes expanded (a new object unless `im` is RGB)"
-    if im.mode == 'RGB': return im
-    if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
-        im = im.convert('RGBA')
-        return Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255)), im).convert('RGB')
-    return im.convert('RGB')
+    "`im` upright (its EXIF orientation applied) and RGB, as `transformers.image_utils.load_image` makes it (a new object)"
+    from transformers.image_utils import load_image as hf_load_image
+    return hf_load_image(im)
 
 class HFImage(PILImage):
     "An RGB `PILImage` from a path, bytes, array, tensor, PIL image or `datasets` image value"
@@ -41,7 +38,7 @@ class HFImage(PILImage):
                 what = 'The image bytes' if isinstance(fn, bytes) else f"{str(fn)!r}"
                 raise ImageReadError(f"{what} could not be read as an image ({e}). Remove it from the data or replace it with a valid image file.") from e
             return cls(to_rgb(im))
-        if isinstance(fn, Image.Image): return cls(to_rgb(fn.copy() if fn.mode == 'RGB' else fn))
+        if isinstance(fn, Image.Image): return cls(to_rgb(fn))
         if isinstance(fn, (np.ndarray, Tensor)): return cls(to_rgb(PILImage.create(fn)))
         raise ImageReadError(f"Cannot make an image from a {type(fn).__name__}: give a path, bytes, a PIL image or an array.")
 
