@@ -13,8 +13,8 @@ from .core import check_number
 
 # %% auto #0
 __all__ = ['TASK_ALIASES', 'is_missing', 'HFDatasetRows', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
-           'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'DelimitedLabelReader', 'TargetSpec',
-           'target_spec', 'check_split']
+           'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader',
+           'TargetSpec', 'target_spec', 'check_split']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -137,10 +137,16 @@ def dataset_source(parts, x_cols, label_cols, valid_pct:float=0.2, seed:int|None
     else: splitter = RandomSplitter(valid_pct, seed=seed)
     return rows, names, splitter
 
-# %% ../nbs/06_sources.ipynb #048d5b15
+# %% ../nbs/06_sources.ipynb #86a1627b
 TASK_ALIASES = {'classification': 'single_label_classification', 'single_label': 'single_label_classification',
                 'single_label_classification': 'single_label_classification', 'multi_label': 'multi_label_classification',
                 'multi_label_classification': 'multi_label_classification', 'regression': 'regression'}
+
+class PlainColReader(ColReader):
+    "`ColReader` of one column giving plain Python values (`1`, not `np.int64(1)`): classes print as the user wrote them"
+    def __call__(self, o, **kwargs):
+        v = super().__call__(o, **kwargs)
+        return v.item() if isinstance(v, np.generic) else v
 
 class DelimitedLabelReader:
     "Read the labels of column `col` from one string, split on `delim`; an empty or missing cell is a row without labels"
@@ -192,7 +198,7 @@ def target_spec(
     multi = any(_listy(v) for v in vs) or (label_delim is not None and all(isinstance(v, str) for v in vs))
     floats = all(_is_num(v) for v in vs) and any(_is_float(v) for v in vs)
     whole = floats and all(float(v).is_integer() for v in vs)
-    reader = ClassLabelReader(c, class_names) if class_names is not None else DelimitedLabelReader(c, label_delim) if label_delim else ColReader(c)
+    reader = ClassLabelReader(c, class_names) if class_names is not None else DelimitedLabelReader(c, label_delim) if label_delim else PlainColReader(c)
     if task is None:
         if multi: task = 'multi_label_classification'
         elif floats and not whole: task = 'regression'

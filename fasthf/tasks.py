@@ -13,13 +13,14 @@ from .core import CheckpointError
 __all__ = ['HFTask', 'target_tfms', 'task_named', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
            'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
 
-# %% ../nbs/01_tasks.ipynb #d992c805
+# %% ../nbs/01_tasks.ipynb #5809a2fa
 class HFTask:
     "The target side of a learner: model class, config fields, loss, metrics, saving, checks"
     name:str|None = None # Registered name, written to `fasthf.json`
     problem_type:str|None = None # `config.problem_type`
     auto_names:dict = {} # {modality: name of the `AutoModelFor...` class}
     plot_files:tuple = () # File names `save_plots` writes (so that a writer knows which files in its folder are its own)
+    pipeline_tags:dict = {} # {modality: the `transformers.pipeline` task that serves a saved folder (the model card's `pipeline_tag`)}
     _registry = {}
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -49,6 +50,15 @@ class HFTask:
     def metrics(self)->list:
         "The default metrics"
         return []
+    def named_metrics(self)->dict:
+        "The metrics a user can ask for by name (`fasthf train --metric`)"
+        return {}
+    def metrics_named(self, names)->list:
+        "The metrics called `names` (see `named_metrics`); an unknown name raises an error that lists the known ones"
+        known = self.named_metrics()
+        bad = [n for n in names if n not in known]
+        if bad: raise ValueError(f"Unknown metric {bad[0]!r} for {self.name}: pass one of {sorted(known)}.")
+        return [known[n] for n in names]
     def meta(self)->dict:
         "Settings written to `fasthf.json` beside the task's name"
         return {}
@@ -105,7 +115,7 @@ def task_from_config(config, meta:dict)->HFTask:
         name = getattr(config, 'problem_type', None) or 'single_label_classification'
     return task_named(name).from_config(config, meta)
 
-# %% ../nbs/01_tasks.ipynb #346f1d32
+# %% ../nbs/01_tasks.ipynb #7ad43540
 def label_fields(names)->dict:
     "`num_labels`, `id2label` and `label2id` for outputs called `names`"
     names = [str(o) for o in names]
@@ -120,6 +130,7 @@ class SingleLabelClassification(HFTask):
     name = problem_type = 'single_label_classification'
     plot_files = ('confusion_matrix.png',)
     auto_names = {'text': 'AutoModelForSequenceClassification', 'vision': 'AutoModelForImageClassification'}
+    pipeline_tags = {'text': 'text-classification', 'vision': 'image-classification'}
     def __init__(self, vocab): self.vocab = list(vocab)
 
     @classmethod
@@ -137,6 +148,9 @@ class SingleLabelClassification(HFTask):
     def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
     def loss_func(self): return CrossEntropyLossFlat()
     def metrics(self): return [accuracy]
+    def named_metrics(self):
+        f1 = F1Score() if len(self.vocab) == 2 else F1Score(average='macro') # two classes: F1 of the second (the positive class)
+        return {'accuracy': accuracy, 'error_rate': error_rate, 'f1': f1, 'mcc': MatthewsCorrCoef()}
     def target_block(self): return CategoryBlock(vocab=self.vocab)
     def placeholder_targets(self): return list(self.vocab)
     def decode(self, preds):
@@ -149,7 +163,7 @@ class SingleLabelClassification(HFTask):
         interp.plot_confusion_matrix(); plt.savefig(Path(folder)/'confusion_matrix.png'); plt.close('all')
         return ['confusion_matrix.png']
 
-# %% ../nbs/01_tasks.ipynb #90400fd7
+# %% ../nbs/01_tasks.ipynb #dd6a06f8
 def _multi_vocab(dls):
     "The vocabulary of a multi-label target of `dls`, or None"
     c = first(f for f in target_tfms(dls) if isinstance(f, (MultiCategorize, EncodedMultiCategorize)))
@@ -165,7 +179,7 @@ class MultiLabelClassification(HFTask):
     "Any number of classes per item (`MultiCategoryBlock`)"
     name = problem_type = 'multi_label_classification'
     plot_files = ('per_label_f1.png',)
-    auto_names = SingleLabelClassification.auto_names
+    auto_names, pipeline_tags = SingleLabelClassification.auto_names, SingleLabelClassification.pipeline_tags
     def __init__(self, vocab, thresh:float=0.5): self.vocab, self.thresh = list(vocab), check_thresh(thresh)
 
     @classmethod
@@ -183,6 +197,9 @@ class MultiLabelClassification(HFTask):
     def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
     def loss_func(self): return BCEWithLogitsLossFlat(thresh=self.thresh)
     def metrics(self): return [partial(accuracy_multi, thresh=self.thresh), F1ScoreMulti(thresh=self.thresh, average='macro')]
+    def named_metrics(self):
+        return {'accuracy_multi': partial(accuracy_multi, thresh=self.thresh), 'f1': F1ScoreMulti(thresh=self.thresh, average='macro'),
+                'f1_micro': F1ScoreMulti(thresh=self.thresh, average='micro')}
     def meta(self): return {'thresh': self.thresh}
     def target_block(self): return MultiCategoryBlock(vocab=self.vocab)
     def placeholder_targets(self): return [[v] for v in self.vocab]
@@ -200,7 +217,7 @@ class MultiLabelClassification(HFTask):
         fig.tight_layout(); fig.savefig(Path(folder)/'per_label_f1.png'); plt.close('all')
         return ['per_label_f1.png']
 
-# %% ../nbs/01_tasks.ipynb #4819e0c5
+# %% ../nbs/01_tasks.ipynb #c33b2de0
 def check_y_range(y_range):
     "A `y_range` checked to be `(lo, hi)` with `lo < hi`, or None"
     if y_range is None: return None
@@ -223,7 +240,7 @@ class Regression(HFTask):
     "One or several float targets per item (`RegressionBlock`)"
     name = problem_type = 'regression'
     plot_files = ('predicted_vs_true.png',)
-    auto_names = SingleLabelClassification.auto_names
+    auto_names, pipeline_tags = SingleLabelClassification.auto_names, SingleLabelClassification.pipeline_tags
     def __init__(self,
         n_out:int=1, # Number of outputs
         names:list|None=None, # Name of each output (default `LABEL_0`, ...)
@@ -248,6 +265,7 @@ class Regression(HFTask):
         return logits if self.y_range is None else sigmoid_range(logits, *self.y_range)
     def loss_func(self): return MSELossFlat()
     def metrics(self): return [rmse, mae]
+    def named_metrics(self): return {'rmse': rmse, 'mae': mae, 'mse': mse, 'r2': R2Score()}
     def meta(self): return {'y_range': list(self.y_range) if self.y_range else None}
     def target_block(self): return RegressionBlock(n_out=self.n_out)
     def placeholder_targets(self): return [0.0] if self.n_out == 1 else [[0.0]*self.n_out]

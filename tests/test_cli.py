@@ -22,7 +22,7 @@ def test_help():
     for cmd in ([], ['train'], ['predict'], ['demo']):
         r = cli(*cmd, '--help')
         assert 'usage: fasthf' in r.stdout
-    assert '--lora-r' in cli('train', '--help').stdout and '--pair' in cli('predict', '--help').stdout
+    assert '--lora-r' in cli('train', '--help').stdout and '--pair' in cli('predict', '--json', '--help').stdout
 
 def test_train_and_predict_text_csv(tmp_path):
     _texts().to_csv(tmp_path/'data.csv', index=False)
@@ -32,12 +32,12 @@ def test_train_and_predict_text_csv(tmp_path):
     for f in ('metrics.json', 'lr_find.png', 'confusion_matrix.png', 'learner.pkl', 'hf'): assert (out/f).exists(), f
     assert (out/'hf'/'model.safetensors').exists() and (out/'hf'/'tokenizer.json').exists()
     assert json.loads((out/'metrics.json').read_text())['accuracy'] == res['accuracy'] and res['n_valid'] == 24
-    p = [json.loads(l) for l in cli('predict', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
+    p = [json.loads(l) for l in cli('predict', '--json', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
     assert [o['input'] for o in p] == ['a good film', 'a bad one'] and all(o['label'] in ('neg', 'pos') for o in p)
-    p2 = [json.loads(l) for l in cli('predict', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
+    p2 = [json.loads(l) for l in cli('predict', '--json', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
     assert all(abs(a['probability'] - b['probability']) < 1e-5 for a, b in zip(p, p2))
     (tmp_path/'inputs.txt').write_text('one good film\nnothing at all\n')
-    assert len(cli('predict', out/'hf', '--file', tmp_path/'inputs.txt').stdout.splitlines()) == 2
+    assert len(cli('predict', '--json', out/'hf', '--file', tmp_path/'inputs.txt').stdout.splitlines()) == 2
 
 def test_train_pairs_tsv_with_lora(tmp_path):
     s = tiny_corpus(160, seed=3)
@@ -47,7 +47,7 @@ def test_train_pairs_tsv_with_lora(tmp_path):
     cli('train', tiny_text_checkpoint('bert'), tmp_path/'pairs.tsv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--lora-r', 4, '--bs', 16, '--quiet')
     assert (out/'adapter'/'adapter_model.safetensors').exists() and (out/'hf'/'model.safetensors').exists()
     assert not (out/'lr_find.png').exists() # a fixed learning rate was given
-    p = [json.loads(l) for l in cli('predict', out/'hf', '--pair', 'a man eats', 'someone eats', 'the cat', 'a car').stdout.splitlines()]
+    p = [json.loads(l) for l in cli('predict', '--json', out/'hf', '--pair', 'a man eats', 'someone eats', 'the cat', 'a car').stdout.splitlines()]
     assert [o['input'] for o in p] == [['a man eats', 'someone eats'], ['the cat', 'a car']]
 
 def test_train_saved_dataset(tmp_path):
@@ -65,7 +65,7 @@ def test_train_and_predict_image_folder(tmp_path):
     cli('train', tiny_image_checkpoint('vit'), folder, '--out', out, '--epochs', 1, '--bs', 8, '--quiet')
     assert (out/'hf'/'preprocessor_config.json').exists() and (out/'confusion_matrix.png').exists()
     img = next(folder.glob('valid/*/*.png'))
-    p = json.loads(cli('predict', out/'hf', img).stdout.splitlines()[0])
+    p = json.loads(cli('predict', '--json', out/'hf', img).stdout.splitlines()[0])
     assert p['label'] in ('dark', 'light') and abs(sum(p['probabilities'].values()) - 1) < 1e-5
 
 @pytest.mark.parametrize('args,msg', [
@@ -98,13 +98,13 @@ def test_train_and_predict_multi_label_and_regression(tmp_path):
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res['task'] == 'multi_label_classification' and res['classes'] == ['dog', 'film', 'good'] and res['thresh'] == 0.4
     assert 'accuracy_multi' in res and 'f1_score' in res and (tmp_path/'ml'/'per_label_f1.png').exists()
-    p = json.loads(cli('predict', tmp_path/'ml'/'hf', 'a good film').stdout.splitlines()[0])
+    p = json.loads(cli('predict', '--json', tmp_path/'ml'/'hf', 'a good film').stdout.splitlines()[0])
     assert set(p['probabilities']) == {'dog', 'film', 'good'} and p['labels'] == [k for k, v in p['probabilities'].items() if v > 0.4]
     r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--label-col', 'score2', '--out', tmp_path/'rg', *common)
     res = json.loads(r.stdout.strip().splitlines()[-1])
     assert res['task'] == 'regression' and res['targets'] == ['score', 'score2'] and {'_rmse', 'mae'} & set(res)
     assert (tmp_path/'rg'/'predicted_vs_true.png').exists()
-    p = json.loads(cli('predict', tmp_path/'rg'/'hf', 'a good film').stdout.splitlines()[0])
+    p = json.loads(cli('predict', '--json', tmp_path/'rg'/'hf', 'a good film').stdout.splitlines()[0])
     assert set(p['values']) == {'score', 'score2'}
     r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--task', 'classification', '--out', tmp_path/'x', *common, ok=False)
     assert r.returncode == 2 and "Pass task='regression'" in r.stderr and 'Traceback' not in r.stderr
@@ -126,7 +126,7 @@ def test_train_keeps_foreign_files_and_saves_the_model_before_plots(tmp_path, mo
     assert res['plot_error'] == 'RuntimeError: no display' and 'the model and metrics are saved' in capsys.readouterr().err
     for f in ('learner.pkl', 'metrics.json', 'lr_find.png', 'hf/model.safetensors', 'hf/tokenizer.json'): assert (out/f).exists(), f
     assert not [p for p in tmp_path.iterdir() if 'fasthf' in p.name] # nothing staged is left beside it
-    r = cli('predict', out/'hf', 'a good film')
+    r = cli('predict', '--json', out/'hf', 'a good film')
     assert json.loads(r.stdout.splitlines()[0])['label'] in ('neg', 'pos')
     # a second run into the same folder: refused before training, then replaced with --overwrite, foreign files still kept
     r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--quiet', ok=False)
