@@ -118,7 +118,7 @@ class HFLearner(Learner):
             meta = dict(task=self.task.name, modality=tfm.modality, base_model=getattr(self, 'base_model', None), **self.task.meta(), **tfm.meta(self.dls))
             (tmp/'fasthf.json').write_text(json.dumps(meta, indent=2))
             if not (path/'README.md').exists() or is_model_card(path/'README.md'): # a README the user wrote is never replaced
-                (tmp/'README.md').write_text(model_card(self, path.name))
+                (tmp/'README.md').write_text(model_card(self, path.name, meta))
         return path
 
     @classmethod
@@ -235,9 +235,12 @@ def _fmt(v)->str: return f'{v:.4g}' if isinstance(v, float) else str(v)
 def model_card(
     learn:HFLearner, # The learner being saved
     name:str='model', # The model's name (the folder's)
+    meta:dict|None=None, # What `fasthf.json` holds (`save_pretrained` passes it; computed when not given)
 )->str: # The `README.md` text
     "A Hub model card for `learn`: YAML header (task, base model, metrics) and what the model is, how it was trained and how to load it"
     task, tfm = learn.task, learn.input_tfm
+    if meta is None: meta = dict(task.meta(), **tfm.meta(learn.dls))
+    settings = {k: v for k, v in meta.items() if k not in ('task', 'modality', 'base_model')}
     tag, base = task.pipeline_tags.get(tfm.modality), getattr(learn, 'base_model', None)
     hub_base = base if base and not Path(base).exists() and not base.startswith(('/', '.', '~')) else None
     log = getattr(learn, 'training_log', None)
@@ -251,7 +254,7 @@ def model_card(
     lines = ['---'] + [f'{k}: {json.dumps(v)}' for k, v in header.items() if v is not None] + ['---', _CARD_MARK, '', f'# {name}', '']
     lines += [f"A {task.name.replace('_', ' ')} model for {tfm.modality} inputs, fine-tuned with fasthf (fastai + transformers)"
               + (f" from `{base}`." if base else "."), '']
-    lines += ['## Task', ''] + [f'- {k}: {_fmt(v)}' for k, v in {'task': task.name, **task.summary(), **task.meta(), **tfm.meta(learn.dls)}.items()
+    lines += ['## Task', ''] + [f'- {k}: {_fmt(v)}' for k, v in {'task': task.name, **task.summary(), **settings}.items()
                                 if v is not None] + ['']
     lines += ['## Training', '']
     if fits:

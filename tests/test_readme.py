@@ -84,6 +84,7 @@ COMMANDS = {
 }
 NOT_RUN = {
     'bash tools/test.sh': 'the command that runs this test',
+    'bash tools/docs.sh': 'tests/test_docs.py runs it (it builds the site, then opens every page in Chromium)',
     'FASTHF_SWEEP=all .venv/bin/python -m pytest tests/test_sweep.py': 'tests/test_sweep.py runs in this suite (one architecture per family); `bash tools/sweep.sh` is run above',
     'torchrun --nproc_per_node 8 train.py': 'needs 8 GPUs; the same script runs on 2 CPU processes above',
     'accelerate launch --num_processes 8 train.py': 'needs 8 GPUs (on a CPU, accelerate starts one process: DESIGN.md section 8)',
@@ -140,6 +141,7 @@ def test_code_span_names():
              'benchmarks', 'docs', 'tools', 'shared', 'r', 'lora_alpha', 'lora_dropout', 'target_modules', 'init_lora_weights',
              'use_dora', 'use_rslora', 'task_type', 'train_head', 'gaussian', 'task', 'freeze', 'unfreeze', 'rank_distrib',
              'DataCollatorWithPadding', 'TimmWrapperForImageClassification', 'AdamW', 'Adam', 'OptimWrapper', 'Trainer',
-             'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft', 'thresh', 'y_range', 'label_delim', 'lo', 'hi', 'tags', 'score', 'pipeline_tag', 'base_model'}
+             'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft', 'thresh', 'y_range', 'label_delim', 'lo', 'hi', 'tags', 'score', 'pipeline_tag', 'base_model',
+             'NBProcessor', 'add_show_docs', 'nbclient'}  # the docs build's tools (nbdev, Jupyter)
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"
