@@ -20,6 +20,7 @@ from .tasks import *
 from .sources import *
 from .text.data import *
 from .text.learner import *
+from .text.tags import *
 from .vision.data import *
 from .vision.learner import *
 from .callback import *
