@@ -258,7 +258,7 @@ def unwrap_model(model):
     return model.get_base_model() if hasattr(model, 'get_base_model') else model
 
 # %% ../nbs/00_core.ipynb #f912af4b
-MODALITY_MODULES = {'text': 'fasthf.text.data', 'vision': 'fasthf.vision.data'}
+MODALITY_MODULES = {'words': 'fasthf.text.tags', 'text': 'fasthf.text.data', 'vision': 'fasthf.vision.data'} # words (pre-split, token classification) first: a folder without fasthf.json is words only if its head tags tokens
 
 class HFInputTfm:
     "The input side of a modality: found in the DataLoaders by `dls_input_tfm`, asked by the learner, callback and saving"

@@ -10,8 +10,9 @@ from fastai.basics import *
 from .core import CheckpointError
 
 # %% auto #0
-__all__ = ['HFTask', 'target_tfms', 'task_named', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
-           'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
+__all__ = ['TASK_MODULES', 'HFTask', 'target_tfms', 'task_named', 'task_plot_files', 'task_for_dls', 'task_from_config',
+           'label_fields', 'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range',
+           'Regression']
 
 # %% ../nbs/01_tasks.ipynb #5809a2fa
 class HFTask:
@@ -89,8 +90,13 @@ def target_tfms(dls)->list:
     if tls is None: return []
     return list(tls[getattr(dls, 'n_inp', 1)].tfms.fs) if len(tls) > getattr(dls, 'n_inp', 1) else []
 
+TASK_MODULES = {'token_classification': 'fasthf.text.tags'} # tasks defined beside their modality, imported when first named
+
 def task_named(name:str)->type:
-    "The registered task class called `name`"
+    "The registered task class called `name` (importing the module of a task in `TASK_MODULES`)"
+    if name not in HFTask._registry and name in TASK_MODULES:
+        import importlib
+        importlib.import_module(TASK_MODULES[name])
     if name not in HFTask._registry:
         raise CheckpointError(f"Unknown task {name!r}: fasthf knows {sorted(HFTask._registry)} (a task defined in your own code is "
                               "known once the code that defines it has run).")
@@ -112,7 +118,8 @@ def task_from_config(config, meta:dict)->HFTask:
     "The task of a saved folder: `fasthf.json`'s task name, else the config's `problem_type` (single-label by default)"
     name = meta.get('task')
     if name is None or name in ('sequence-classification', 'image-classification'): # fasthf.json of fasthf 0.0.x
-        name = getattr(config, 'problem_type', None) or 'single_label_classification'
+        tags_tokens = any(a.endswith('ForTokenClassification') for a in (getattr(config, 'architectures', None) or []))
+        name = 'token_classification' if tags_tokens else getattr(config, 'problem_type', None) or 'single_label_classification'
     return task_named(name).from_config(config, meta)
 
 # %% ../nbs/01_tasks.ipynb #7ad43540
