@@ -19,16 +19,17 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import check_number, ArgumentRangeError
 from .files import HF_FOLDER_FILES, ADAPTER_FILES, check_target, staged_folder
-from .tasks import task_plot_files
+from .tasks import task_plot_files, HFTask
 from .learner import HFLearner
 from .text.learner import SequenceClassificationLearner
+from .text.tags import TokenClassificationLearner
 from .vision.learner import ImageClassificationLearner
 from .lora import LoRACallback
 from .assets import minilm_path, rotten_tomatoes
 
 # %% auto #0
-__all__ = ['demo', 'CLIError', 'read_table', 'JSONEpochLines', 'out_files', 'check_train_args', 'train', 'predict', 'readable',
-           'main']
+__all__ = ['CONLL_SUFFIXES', 'demo', 'CLIError', 'read_table', 'JSONEpochLines', 'out_files', 'check_train_args', 'train',
+           'predict', 'readable', 'main']
 
 # %% ../nbs/14_cli.ipynb #67da5a99
 def demo(
@@ -83,6 +84,12 @@ def read_table(path)->pd.DataFrame:
     if path.suffix in ('.jsonl', '.json'): return pd.read_json(path, lines=path.suffix == '.jsonl')
     raise CLIError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
 
+CONLL_SUFFIXES = ('.conll', '.conllu', '.iob', '.bio') # files of one word and its tags per line: token classification
+
+def _is_sequence(feature)->bool:
+    "Is a `datasets` feature a sequence (a list of values per row: one tag per word)?"
+    return type(feature).__name__ in ('Sequence', 'List', 'LargeList')
+
 def _is_saved_dataset(path:Path)->bool:
     return (path/'dataset_dict.json').exists() or (path/'dataset_info.json').exists() or (path/'state.json').exists()
 
@@ -131,7 +138,7 @@ def check_train_args(epochs:int=3, lr='auto', bs:int=32, valid_pct:float=0.2, ma
 
 def train(
     ckpt:str, # Hub name or local folder of the checkpoint
-    data:str, # CSV / TSV / JSONL file, `datasets` folder, or image folder (train/ and valid/ of class folders)
+    data:str, # CSV / TSV / JSONL file, CoNLL file (token classification), `datasets` folder, or image folder (train/ and valid/ of class folders)
     out:str='fasthf-out', # Folder for everything written
     text_cols:list|None=None, # Text column(s) (two for pairs); default `text`, `sentence` or `sentence1`+`sentence2`
     label_col='label', # Label column, or a list of several (0/1 columns for multi-label, numeric ones for multi-output regression)
@@ -172,9 +179,14 @@ def train(
         cols = ds.column_names if hasattr(ds, 'features') else next(iter(ds.values())).column_names
         feats = ds.features if hasattr(ds, 'features') else next(iter(ds.values())).features
         img = image_col or next((c for c in cols if type(feats[c]).__name__ == 'Image'), None)
+        tags = label_col if isinstance(label_col, str) and label_col in cols and label_col != 'label' else 'ner_tags' if 'ner_tags' in cols else None
         if img: learn = ImageClassificationLearner.from_dataset(ds, ckpt, image_col=img, valid_split=valid_split, valid_pct=valid_pct, **labels, **common)
+        elif 'tokens' in cols and tags and _is_sequence(feats[tags]): # words and one tag per word (CoNLL-2003 on the Hub: tokens, ner_tags)
+            learn = TokenClassificationLearner.from_dataset(ds, ckpt, tags_col=tags, valid_split=valid_split, valid_pct=valid_pct, max_length=max_length, **common)
         else: learn = SequenceClassificationLearner.from_dataset(ds, ckpt, text_cols=_text_cols(cols, text_cols), valid_split=valid_split,
                                                                  valid_pct=valid_pct, max_length=max_length, **labels, **common)
+    elif data.suffix.lower() in CONLL_SUFFIXES:
+        learn = TokenClassificationLearner.from_conll(data, ckpt, valid_pct=valid_pct, max_length=max_length, **common)
     else:
         df = read_table(data)
         if image_col: learn = ImageClassificationLearner.from_df(df, ckpt, image_col=image_col, folder=data.parent, valid_col=valid_col,
@@ -242,7 +254,10 @@ def predict(
     if learn.image_processor is not None:
         missing = [o for o in items if not Path(o).exists()]
         if missing: raise CLIError(f"Image {missing[0]!r} does not exist.")
-    with learn.no_bar(): preds, _ = learn.get_preds(dl=learn.test_dl(items))
+    with learn.no_bar():
+        if type(learn.task).predict is not HFTask.predict: # a task that predicts item by item (token classification: entities)
+            return [dict(input=str(o), **learn.task.report(learn.predict(o))) for o in items]
+        preds, _ = learn.get_preds(dl=learn.test_dl(items))
     return [dict(input=list(o) if isinstance(o, tuple) else str(o), **d) for o, d in zip(items, learn.task.decode(preds))]
 
 # %% ../nbs/14_cli.ipynb #50e7ffd2
@@ -251,6 +266,7 @@ def readable(r:dict)->str:
     if 'label' in r: what = f"{r['label']} ({r['probability']:.2f})"
     elif 'labels' in r: what = ', '.join(r['labels']) or '(no label)'
     elif 'value' in r: what = f"{r['value']:.4g}"
+    elif 'entities' in r: what = '; '.join(f"{e['entity_group']} {e['word']} ({e['score']:.2f})" for e in r['entities']) or '(no entity)'
     else: what = ' '.join(f"{k}={v:.4g}" for k, v in r.get('values', {}).items())
     x = r['input']
     return f"{what}\t{' | '.join(x) if isinstance(x, list) else x}"
@@ -290,7 +306,7 @@ def main(argv=None):
     t = sub.add_parser('train', help='fine-tune a checkpoint on a CSV/TSV/JSONL file, a saved datasets folder or an image folder',
                        description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, the task\'s plot (confusion_matrix.png, per_label_f1.png or predicted_vs_true.png), learner.pkl and hf/ to --out.')
     t.add_argument('ckpt', help='Hub name or local folder of the checkpoint')
-    t.add_argument('data', help='CSV/TSV/JSONL file, folder saved with datasets.save_to_disk, or image folder (train/ and valid/ of class folders)')
+    t.add_argument('data', help='CSV/TSV/JSONL file, CoNLL file (.conll: one word and its tags per line, token classification), folder saved with datasets.save_to_disk (tokens + ner_tags: token classification), or image folder (train/ and valid/ of class folders)')
     t.add_argument('--out', default='fasthf-out', help='output folder (default: fasthf-out)')
     t.add_argument('--text-col', action='append', dest='text_cols', help='text column; give it twice for sentence pairs')
     t.add_argument('--label-col', action='append', dest='label_cols', help='label column (default: label); give it several times for 0/1 '

@@ -45,7 +45,7 @@ class HFLearner(Learner):
         **kwargs
     ):
         super().__init__(*args, **kwargs)
-        self.task = ifnone(task, task_for_dls(self.dls))
+        self.task = task if task is not None else task_for_dls(self.dls)
         tec = [c for c in self.cbs if type(c) is TrainEvalCallback] # fastai's default: walks the model on every call
         if tec: self.remove_cbs(tec).add_cb(HFTrainEvalCallback())
 
@@ -77,7 +77,8 @@ class HFLearner(Learner):
         return len(self.dls.valid_ds.tls[0].tfms.fs) - 1
 
     def predict(self, item, rm_type_tfms=None, with_input=False):
-        "fastai's `predict`, also on a raw item (a text, a pair of texts, an image: path, PIL image, array, bytes), checked first"
+        "fastai's `predict`, also on a raw item (a text, a pair of texts, an image: path, PIL image, array, bytes), checked first; or the task's own (token classification)"
+        if rm_type_tfms is None and not with_input and (res := self.task.predict(self, item)) is not None: return res
         return super().predict(item, rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), with_input=with_input)
 
     def test_dl(self,
@@ -176,7 +177,7 @@ def hf_learner(
 )->HFLearner:
     "A `Learner` fine-tuning `ckpt` on `dls`"
     tfm = _input_tfm(dls)
-    task = ifnone(task, task_for_dls(dls))
+    task = task if task is not None else task_for_dls(dls) # not `ifnone`: it would ask the DataLoaders even when a task is given
     task.check(dls)
     _check_problem_type(hf_config(ckpt, trust_remote_code=trust_remote_code), task, ckpt)
     model, new = hf_model(ckpt, task.auto_name(tfm.modality), task.config_fields(), config_defaults=tfm.config_defaults(),

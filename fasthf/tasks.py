@@ -81,6 +81,12 @@ class HFTask:
     def model_outputs(self, logits:Tensor)->Tensor:
         "What the loss, metrics and predictions see of the model's logits (`HFModelCallback` asks): the logits themselves by default"
         return logits
+    def predict(self, learn, item):
+        "What `learn.predict(item)` returns for a raw item, for a task that predicts item by item (token classification); None: fastai's `predict`"
+        return None
+    def report(self, pred)->dict:
+        "A JSON-ready dict of what `predict` returned (for `fasthf predict`), for a task with its own `predict`"
+        raise NotImplementedError(f"{type(self).__name__} must say how its predictions are reported")
     def __repr__(self): return f"{type(self).__name__}({self.name})"
 
 def target_tfms(dls)->list:

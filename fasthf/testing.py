@@ -304,8 +304,15 @@ class NotBuildable(Exception): "An architecture that cannot be built tiny and of
 
 def sweep_archs(task:str='sequence-classification')->list:
     "Every model type transformers maps to a `task` head"
+    return list(_sweep_mapping(task))
+
+def _sweep_mapping(task:str)->dict:
+    "transformers' model types -> head classes for `task`"
     from transformers.models.auto import modeling_auto as ma
-    return list(ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES if task == 'sequence-classification' else ma.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES)
+    maps = {'sequence-classification': ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, 'token-classification': ma.MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES,
+            'image-classification': ma.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES}
+    if task not in maps: raise ValueError(f"Unknown sweep task {task!r}: use one of {list(maps)}.")
+    return maps[task]
 
 def _stage_lists(cls)->dict:
     "Per-stage list defaults of a vision config, narrowed: widths / 8 (multiples of 8), one block and one head per stage"
@@ -373,17 +380,17 @@ def _sweep_image_processor(mt:str):
 
 @functools.cache
 def sweep_checkpoint(
-    model_type:str, # A key of transformers' sequence- or image-classification mapping
-    task:str='sequence-classification', # 'sequence-classification' or 'image-classification'
+    model_type:str, # A key of transformers' sequence-, token- or image-classification mapping
+    task:str='sequence-classification', # 'sequence-classification', 'token-classification' or 'image-classification'
     seed:int=0, # Seed for the random weights
 )->Path: # A folder with config, safetensors weights and tokenizer or image processor
     "Build, save and return the folder of a tiny random `model_type` model with a `task` head (or raise `NotBuildable`)"
-    from transformers import CONFIG_MAPPING, AutoModelForSequenceClassification, AutoModelForImageClassification
-    from transformers.models.auto import modeling_auto as ma
+    from transformers import CONFIG_MAPPING, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForImageClassification
     if model_type in SWEEP_NOT_BUILDABLE: raise NotBuildable(SWEEP_NOT_BUILDABLE[model_type])
-    text = task == 'sequence-classification'
-    auto, mapping = ((AutoModelForSequenceClassification, ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES) if text else
-                     (AutoModelForImageClassification, ma.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES))
+    text = task in ('sequence-classification', 'token-classification')
+    mapping = _sweep_mapping(task)
+    auto = {'sequence-classification': AutoModelForSequenceClassification, 'token-classification': AutoModelForTokenClassification,
+            'image-classification': AutoModelForImageClassification}[task]
     if model_type not in mapping: raise ValueError(f"{model_type!r} has no {task} head in transformers: pick one of `sweep_archs({task!r})`.")
     cls, extra = CONFIG_MAPPING[model_type], SWEEP_CONFIG.get(model_type, {})
     if text:

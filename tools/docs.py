@@ -8,10 +8,10 @@ download that this project's machines cannot make). The steps compose nbdev's an
    `#| eval: false`: shown, not executed);
 3. `nbclient` executes every notebook in `nbs/` (so relative paths work) in a Jupyter kernel, two at a time, so the
    pages carry the `show_doc` API tables and the tutorials carry their real outputs (training tables, plots);
-4. `sphinx-build` renders the executed notebooks (and `docs/architectures.md`) with the Furo theme; any Sphinx warning
+4. `sphinx-build` renders the executed notebooks (and the architecture tables in `docs/`) with the Furo theme; any Sphinx warning
    (a broken cross-reference, a missing image) fails the build.
 """
-import argparse, json, os, shutil, subprocess, sys, time
+import argparse, json, os, re, shutil, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,7 +25,7 @@ NBS = ROOT/'nbs'
 OUT = ROOT/'_docs'
 MARK = '.fasthf-docs'  # the build folders below hold this file: the tool only ever empties folders it wrote
 SKIP = {'99_all.ipynb'}  # exports `fasthf.all` only: nothing to read
-EXTRA = ['docs/architectures.md', 'benchmarks/results/ratios.png']  # files the README links to, kept at the same paths
+EXTRA = ['docs/architectures.md', 'docs/architectures-tokens.md', 'benchmarks/results/ratios.png']  # files the README links to, kept at the same paths
 
 # Run first, hidden, in every notebook's kernel: fasthf imported once without import-time notices on the pages, and
 # `show_doc` as nbdev's own docs import it, rendered with fastcore's
@@ -88,7 +88,7 @@ def process(path):
     for c in proc.nb.cells:
         src = c.source if isinstance(c.source, str) else ''.join(c.source)
         if c.cell_type == 'markdown':  # a link into the built site (the README's) is a link within it
-            cells.append(nbformat.v4.new_markdown_cell(src.replace('](_docs/html/', '](').replace('(`_docs/html/', '(`'))); continue
+            cells.append(nbformat.v4.new_markdown_cell(re.sub(r'\]\(_docs/html/([^)#]+)\.html', r'](\1.ipynb', src))); continue
         if c.cell_type != 'code': continue
         cell = nbformat.v4.new_code_cell(src)
         tags = _tags(getattr(c, 'directives_', {}) or {})
@@ -114,7 +114,7 @@ def toc(pages):
     mods = [p for p in pages if not p.startswith('2')]
     tuts = [p for p in pages if p.startswith('2')]
     block = lambda cap, ps: '```{toctree}\n:caption: ' + cap + '\n:maxdepth: 1\n\n' + '\n'.join(ps) + '\n```\n'
-    return block('Modules', mods) + '\n' + block('Tutorials', tuts) + '\n' + block('Reference', ['docs/architectures'])
+    return block('Modules', mods) + '\n' + block('Tutorials', tuts) + '\n' + block('Reference', ['docs/architectures', 'docs/architectures-tokens'])
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])

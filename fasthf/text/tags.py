@@ -11,11 +11,12 @@ from copy import deepcopy
 from fastai.basics import *
 
 # %% auto #0
-__all__ = ['check_tags', 'tag_scheme', 'entities', 'entity_scores', 'token_accuracy', 'EntityScore', 'word_ids_of', 'align_tags',
-           'word_windows', 'merge_windows', 'HFWords', 'TensorTags', 'HFWordsPrep', 'Tags', 'TagsBlock',
-           'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer', 'TokenClassification', 'check_tagged_rows',
-           'check_tag_split', 'window_rows', 'TokenClassificationLearner', 'read_conll', 'split_words',
-           'group_entities', 'mark_tags', 'show_batch', 'show_results']
+__all__ = ['SUBTOKEN', 'check_tags', 'tag_scheme', 'entities', 'entity_scores', 'learned_tags', 'TagsLoss', 'token_accuracy',
+           'EntityScore', 'word_ids_of', 'align_tags', 'word_windows', 'merge_windows', 'HFWords', 'TensorTags',
+           'HFWordsPrep', 'Tags', 'TagsBlock', 'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer',
+           'TokenClassification', 'check_tagged_rows', 'b_to_i', 'check_tag_split', 'window_rows',
+           'TokenClassificationLearner', 'read_conll', 'split_words', 'group_entities', 'predict_words', 'mark_tags',
+           'show_batch', 'show_results']
 
 # %% ../../nbs/15_text_tags.ipynb #1722c87e
 _TAG = re.compile(r'^(O|[BIES]-.+)$')
@@ -79,14 +80,24 @@ def entity_scores(
     prec, rec = (tp / n_pred if n_pred else 0.), (tp / n_gold if n_gold else 0.)
     return dict(precision=prec, recall=rec, f1=2 * prec * rec / (prec + rec) if prec + rec else 0., n_true=n_gold, n_pred=n_pred, n_correct=tp)
 
-# %% ../../nbs/15_text_tags.ipynb #5facc6bb
+# %% ../../nbs/15_text_tags.ipynb #77893da1
+SUBTOKEN = -1000 # `SUBTOKEN - tag`: the target of a sub-token after a word's first that learns `tag` (`label_all`)
+
+def learned_tags(targ:Tensor)->Tensor:
+    "The tag each token learns: sub-token targets (`SUBTOKEN - tag`) decoded, -100 kept where none is learned"
+    return torch.where(targ <= SUBTOKEN, SUBTOKEN - targ, targ)
+
+class TagsLoss(CrossEntropyLossFlat):
+    "Cross-entropy over the tokens that learn a tag: word starts, and with `label_all` the sub-tokens after them"
+    def __init__(self, *args, **kwargs): super().__init__(*args, ignore_index=-100, **kwargs)
+    def __call__(self, inp, targ, **kwargs): return super().__call__(inp, learned_tags(targ), **kwargs)
+
 def token_accuracy(
     inp:Tensor, # Logits, `(batch, tokens, tags)`
-    targ:Tensor, # Tag ids, `(batch, tokens)`, `ignore_index` where no tag is learned
-    ignore_index:int=-100, # The target that marks positions without a tag
+    targ:Tensor, # Targets, `(batch, tokens)`: tag ids at word starts, negative elsewhere
 )->Tensor:
-    "Accuracy over the tokens that carry a tag"
-    mask = targ != ignore_index
+    "Accuracy over the words (their first tokens)"
+    mask = targ >= 0
     return (inp.argmax(-1)[mask] == targ[mask]).float().mean()
 
 class EntityScore(Metric):
@@ -94,16 +105,15 @@ class EntityScore(Metric):
     def __init__(self,
         vocab, # The tags, in the order of the model's outputs
         score:str='f1', # 'f1', 'precision' or 'recall'
-        ignore_index:int=-100, # The target that marks positions without a tag
     ):
         if score not in ('f1', 'precision', 'recall'): raise ValueError(f"score={score!r}: use 'f1', 'precision' or 'recall'.")
-        self.vocab, self.score, self.ignore_index = check_tags(vocab), score, ignore_index
+        self.vocab, self.score = check_tags(vocab), score
         self.reset()
     def reset(self): self.golds, self.preds = [], []
     def accumulate(self, learn):
         pred, targ = learn.pred.argmax(-1).cpu(), learn.y.cpu()
         for p, t in zip(pred, targ):
-            m = t != self.ignore_index
+            m = t >= 0 # the words
             self.golds.append([self.vocab[i] for i in t[m].tolist()])
             self.preds.append([self.vocab[i] for i in p[m].tolist()])
     @property
@@ -111,7 +121,7 @@ class EntityScore(Metric):
     @property
     def name(self): return f'entity_{self.score}'
 
-# %% ../../nbs/15_text_tags.ipynb #f56dcaba
+# %% ../../nbs/15_text_tags.ipynb #97f28b8f
 def word_ids_of(
     enc, # A tokenizer's output (`BatchEncoding`)
     i:int=0, # The row
@@ -129,12 +139,12 @@ def align_tags(
     b_to_i:dict|None=None, # With `label_all`: the `I-` id for each `B-` id, for the sub-tokens after the first
     ignore_index:int=-100, # The target for tokens without a tag
 )->list: # One target per token
-    "Word tags as token targets: each word's first token gets its tag, the others `ignore_index` (or, with `label_all`, the tag)"
+    "Word tags as token targets: each word's first token gets its tag, the others `ignore_index` (or, with `label_all`, `SUBTOKEN - tag`)"
     out, prev = [], None
     for w in word_ids:
         if w is None: out.append(ignore_index)
         elif w != prev: out.append(tags[w])
-        elif label_all: out.append((b_to_i or {}).get(tags[w], tags[w]))
+        elif label_all: out.append(SUBTOKEN - (b_to_i or {}).get(tags[w], tags[w]))
         else: out.append(ignore_index)
         prev = w
     return out
@@ -177,7 +187,7 @@ from ..core import MODALITY_MODULES, CheckpointError, HFInputTfm, head_architect
 from ..sources import is_missing
 from .data import HFBatchTokenizer, HFTextInput, HF_TEXT_INPUT_NAMES, HFTextDL, HFTextBlock
 
-# %% ../../nbs/15_text_tags.ipynb #aaaa2308
+# %% ../../nbs/15_text_tags.ipynb #b7c09da0
 class HFWords(tuple):
     "The words of one sentence"
     def __str__(self): return ' '.join(self)
@@ -200,7 +210,7 @@ class HFWordsPrep(ItemTransform):
 
 class Tags(Transform):
     "A sentence's tag strings <-> `TensorTags`, with the training sentences' vocabulary (`O` first) or the one given"
-    loss_func = CrossEntropyLossFlat(ignore_index=-100)
+    loss_func = TagsLoss()
     def __init__(self, vocab=None): self.vocab = None if vocab is None else [str(v) for v in vocab]
     def setups(self, dsets):
         if self.vocab is None and dsets is not None:
@@ -213,17 +223,20 @@ class Tags(Transform):
         if unknown: raise ValueError(f"Tag {unknown[0]!r} is not among the training tags {self.vocab}: fix the tag, or pass `vocab=` "
                                      "with every tag.")
         return TensorTags(tensor([self.o2i[str(t)] for t in tags]))
-    def decodes(self, t:TensorTags): return [self.vocab[i] for i in t.tolist() if i != -100]
+    def decodes(self, t:TensorTags): return [self.vocab[i] for i in t.tolist() if i >= 0] # one tag per word
 
 def TagsBlock(vocab=None):
     "A `TransformBlock` for one tag per word (its loss ignores the tokens without a tag)"
     return TransformBlock(type_tfms=Tags(vocab=vocab))
 
-# %% ../../nbs/15_text_tags.ipynb #f6415dbd
+# %% ../../nbs/15_text_tags.ipynb #19f21dc9
 class HFWordsTokenizer(HFBatchTokenizer):
     "Tokenize a batch of pre-split sentences (`is_split_into_words=True`) and align their word tags to the tokens: the `words` modality"
     modality = 'words'
-    def __init__(self, tokenizer, max_length:int|None=None, pad_to_multiple_of:int|None=None, pad_to_max:bool=False):
+    b_to_i:dict|None = None # With `label_all`: the `I-` tag id for each `B-` tag id (set from the vocabulary by `TokenClassificationLearner`)
+    def __init__(self, tokenizer, max_length:int|None=None, pad_to_multiple_of:int|None=None, pad_to_max:bool=False,
+                 label_all:bool=False): # Every sub-token learns its word's tag (else only the first)
+        self.label_all = label_all
         if not getattr(tokenizer, 'is_fast', False):
             raise ValueError("Token classification needs a fast tokenizer (one that reports `word_ids()`): this checkpoint's is "
                              f"{type(tokenizer).__name__}. Use a checkpoint that ships a `tokenizer.json`.")
@@ -255,7 +268,7 @@ class HFWordsTokenizer(HFBatchTokenizer):
                                  "with `word_windows` first, or raise max_length.")
             if len(s) > 1 and isinstance(s[1], TensorTags):
                 if len(s[1]) != n: raise ValueError(f"A sentence has {n} words but {len(s[1])} tags: give one tag per word.")
-                out.append((x[i], TensorTags(tensor(align_tags(wids, s[1].tolist()))), *s[2:]))
+                out.append((x[i], TensorTags(tensor(align_tags(wids, s[1].tolist(), label_all=self.label_all, b_to_i=self.b_to_i))), *s[2:]))
             else: out.append((x[i], *s[1:]))
         return out
 
@@ -270,7 +283,7 @@ class HFWordsTokenizer(HFBatchTokenizer):
             words = []
             for t, i, lab in zip(toks, ids, y):
                 if i in special: continue
-                if lab != -100 or not words: words.append([t])
+                if lab >= 0 or not words: words.append([t])
                 else: words[-1].append(t)
             return (HFWords(self.tokenizer.convert_tokens_to_string(w).strip() for w in words), *sample[1:])
         return (HFWords(self.tokenizer.decode(ids, skip_special_tokens=True).split()), *sample[1:])
@@ -301,13 +314,14 @@ class HFWordsBlock(TransformBlock):
         ckpt_or_tokenizer, # Hub name, local folder, or a fast tokenizer
         max_length:int|None=None, # Longest sentence in tokens (default: the model's limit)
         pad_to_multiple_of:int|None=None, # Round padded lengths up to a multiple of this
+        label_all:bool=False, # Every sub-token learns its word's tag (else only the first of each word)
         trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
         **tok_kwargs # Passed to `AutoTokenizer.from_pretrained`
     ):
         tok = ckpt_or_tokenizer
         tok = words_tokenizer(hf_tokenizer(tok, trust_remote_code=trust_remote_code, **tok_kwargs) if not hasattr(tok, 'model_input_names') else tok)
         self.tokenizer = tok
-        self.batch_tfm = HFWordsTokenizer(tok, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of)
+        self.batch_tfm = HFWordsTokenizer(tok, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of, label_all=label_all)
         super().__init__(type_tfms=HFWordsPrep(), dl_type=HFTextDL, dls_kwargs={'before_batch': self.batch_tfm})
 
 def _reads_words(tok, words=('fasthf', 'reads', 'these', 'words'))->bool:
@@ -332,7 +346,7 @@ def words_tokenizer(
                       "`token-classification` pipeline on raw text may tag differently from `predict` on words.", stacklevel=3)
     return tok
 
-# %% ../../nbs/15_text_tags.ipynb #f958fe64
+# %% ../../nbs/15_text_tags.ipynb #ef505877
 from ..tasks import HFTask, target_tfms, label_fields
 
 class TokenClassification(HFTask):
@@ -356,7 +370,7 @@ class TokenClassification(HFTask):
         schemed = [t for t in self.vocab if t != 'O' and _TAG.match(t)]
         if schemed and len(schemed) + ('O' in self.vocab) < len(self.vocab): check_tags(self.vocab) # entity tags mixed with others: say which
     def config_fields(self): return dict(super().config_fields(), **label_fields(self.vocab))
-    def loss_func(self): return CrossEntropyLossFlat(ignore_index=-100)
+    def loss_func(self): return TagsLoss()
     def metrics(self): return [token_accuracy] + ([EntityScore(self.vocab)] if self.entity_scheme else [])
     def named_metrics(self):
         res = {'token_accuracy': token_accuracy}
@@ -365,8 +379,12 @@ class TokenClassification(HFTask):
     def target_block(self): return TagsBlock(self.vocab)
     def placeholder_targets(self): return [[v] for v in self.vocab]
     def summary(self): return dict(tags=self.vocab)
+    def predict(self, learn, item): return predict_words(learn, item)
+    def report(self, pred):
+        tagged, ents, _ = pred
+        return dict(entities=ents, words=[{k: w[k] for k in ('word', 'tag', 'score')} for w in tagged])
 
-# %% ../../nbs/15_text_tags.ipynb #4c723587
+# %% ../../nbs/15_text_tags.ipynb #d8bf0877
 from ..learner import HFLearner, hf_learner
 from ..sources import row_name, check_columns, class_names, dataset_parts
 
@@ -380,6 +398,11 @@ def check_tagged_rows(words, tags, index=None):
         if len(w) != len(t): raise ValueError(f"{name} has {len(w)} words but {len(t)} tags: give one tag per word.")
         bad = next((x for x in w if not isinstance(x, str) or not x.strip()), None)
         if bad is not None: raise ValueError(f"{name} holds the word {bad!r}: words are non-empty strings.")
+
+def b_to_i(vocab)->dict:
+    "The id of `I-TYPE` for the id of each `B-TYPE` of `vocab` that has one"
+    ids = {t: i for i, t in enumerate(vocab)}
+    return {i: ids['I-' + t[2:]] for t, i in ids.items() if t.startswith('B-') and 'I-' + t[2:] in ids}
 
 def check_tag_split(tags, train, valid, vocab=None, index=None):
     "Raise, naming the row, if a sentence has a tag outside `vocab` or (without `vocab`) a validation sentence a tag no training sentence has"
@@ -418,6 +441,7 @@ class TokenClassificationLearner(HFLearner):
         vocab:list|None=None, # The tags, in the model's order (default: from the training rows, `O` first)
         max_length:int|None=None, # Longest window in tokens; longer sentences become overlapping windows
         stride:int=32, # Tokens that consecutive windows of a long sentence share
+        label_all:bool=False, # Every sub-token learns its word's tag (`B-` ones the `I-` tag after the first); metrics still count words
         bs:int=32, # Batch size
         seed:int|None=None, # Seed for the split and the head's initialisation
         **kwargs # Passed to `hf_learner`
@@ -431,13 +455,14 @@ class TokenClassificationLearner(HFLearner):
             df = df.assign(**{tags_col: [[vocab[i] for i in t] for t in df[tags_col]]})
         train, valid = (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))(df)
         check_tag_split(df[tags_col].tolist(), train, valid, vocab=vocab, index=df.index)
-        block = HFWordsBlock(ckpt, max_length=max_length)
+        block = HFWordsBlock(ckpt, max_length=max_length, label_all=label_all)
         is_valid = np.zeros(len(df), dtype=bool); is_valid[list(valid)] = True
         df = window_rows(df.assign(_fasthf_valid=is_valid), words_col, tags_col, block.batch_tfm, stride=stride) # a copy: the user's df is kept
         if seed is not None: set_seed(seed)
         dls = DataBlock(blocks=(block, TagsBlock(vocab)), get_x=ColReader(words_col), get_y=ColReader(tags_col),
                         splitter=ColSplitter('_fasthf_valid')).dataloaders(df, bs=bs)
         task = TokenClassification.from_dls(dls)
+        if label_all: block.batch_tfm.b_to_i = b_to_i(task.vocab)
         print(f"fasthf: token classification with {len(task.vocab)} tags ({', '.join(task.vocab[:8])}{' ...' if len(task.vocab) > 8 else ''})")
         return hf_learner(dls, ckpt, task=task, learner_cls=cls, **kwargs)
 
@@ -494,7 +519,7 @@ def read_conll(
     if not rows: raise ValueError(f"{path} holds no sentences.")
     return pd.DataFrame(rows, columns=['tokens', 'tags'])
 
-# %% ../../nbs/15_text_tags.ipynb #d70ad904
+# %% ../../nbs/15_text_tags.ipynb #ff58d349
 def split_words(tokenizer, text:str)->tuple:
     "The words of `text` and their `(start, end)` character spans, as the tokenizer's pre-tokenizer splits it"
     pre = getattr(getattr(tokenizer, 'backend_tokenizer', None), 'pre_tokenizer', None)
@@ -515,10 +540,13 @@ def group_entities(words:list)->list:
              'word': ' '.join(w['word'] for w in g['words']), 'start': g['words'][0]['start'], 'end': g['words'][-1]['end']}
             for g in groups if g['entity_group'] != 'O']
 
-@patch
-def predict(self:TokenClassificationLearner, item, stride:int=32):
-    "Tag a sentence (a string, or a list of words): (words with tags, scores and spans; entities; probabilities per word)"
-    tfm = self.input_tfm
+def predict_words(
+    learn, # A token-classification learner
+    item, # A sentence: a string, or a list of words
+    stride:int=32, # Tokens shared by the windows of a sentence longer than `max_length`
+)->tuple: # (words with tag, score and span; entities; probabilities, one row per word)
+    "Tag a sentence (`learn.predict` of a token-classification learner)"
+    self, tfm = learn, learn.input_tfm
     tfm.check_input(item, self.dls)
     if isinstance(item, str): words, spans = split_words(tfm.tokenizer, item)
     else:
@@ -543,7 +571,7 @@ def predict(self:TokenClassificationLearner, item, stride:int=32):
     tagged = [dict(word=w, tag=vocab[i], score=float(s), start=a, end=b) for w, i, s, (a, b) in zip(words, idx.tolist(), score.tolist(), spans)]
     return tagged, group_entities(tagged), P
 
-# %% ../../nbs/15_text_tags.ipynb #b610768d
+# %% ../../nbs/15_text_tags.ipynb #de2267e8
 def mark_tags(words, tags)->str:
     "A sentence with its entities in brackets and their type after them, or `word/TAG` for tags that are not entities"
     words, tags = list(words), [str(t) for t in tags]
@@ -570,6 +598,6 @@ def show_batch(x:HFTextInput, y:TensorTags, samples, ctxs=None, max_n=10, trunc_
 
 @dispatch
 def show_results(x:HFTextInput, y:TensorTags, samples, outs, ctxs=None, max_n=10, trunc_at=300, **kwargs):
-    # `outs` hold a predicted tag for every token: the words' are those where the target is not -100
-    preds = [[t for t, m in zip(o[0], (yi != -100).tolist()) if m] for o, yi in zip(outs, y)]
+    # `outs` hold a predicted tag for every token: the words' are those whose target is a tag id (>= 0)
+    preds = [[t for t, m in zip(o[0], (yi >= 0).tolist()) if m] for o, yi in zip(outs, y)]
     return _show_tags(samples, preds=preds, max_n=max_n, trunc_at=trunc_at)
