@@ -19,7 +19,7 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import check_number, ArgumentRangeError
 from .files import HF_FOLDER_FILES, ADAPTER_FILES, check_target, staged_folder
-from .tasks import task_plot_files, HFTask
+from .tasks import task_plot_files
 from .learner import HFLearner
 from .text.learner import SequenceClassificationLearner
 from .text.tags import TokenClassificationLearner
@@ -255,8 +255,8 @@ def predict(
         missing = [o for o in items if not Path(o).exists()]
         if missing: raise CLIError(f"Image {missing[0]!r} does not exist.")
     with learn.no_bar():
-        if type(learn.task).predict is not HFTask.predict: # a task that predicts item by item (token classification: entities)
-            return [dict(input=str(o), **learn.task.report(learn.predict(o))) for o in items]
+        if (many := learn.task.predict_many(learn, items)) is not None: # a task with its own predictions (token classification: entities)
+            return [dict(input=str(o), **learn.task.report(r)) for o, r in zip(items, many)]
         preds, _ = learn.get_preds(dl=learn.test_dl(items))
     return [dict(input=list(o) if isinstance(o, tuple) else str(o), **d) for o, d in zip(items, learn.task.decode(preds))]
 

@@ -185,7 +185,7 @@ def hf_learner(
     tfm.check_model(model, dls)
     if (adapted := tfm.for_model(model)) is not tfm: dls = dls_with_input_tfm(dls, tfm, adapted)
     if splitter is hf_splitter: splitter = HFSplitter(new)
-    cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + L(cbs)
+    cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + task.callbacks() + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, task=task, loss_func=ifnone(loss_func, task.loss_func()), metrics=ifnone(metrics, task.metrics()),
                                         splitter=splitter, train_bn=train_bn, cbs=cbs, **kwargs)
     learn.base_model = str(ckpt)

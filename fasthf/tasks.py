@@ -84,6 +84,12 @@ class HFTask:
     def predict(self, learn, item):
         "What `learn.predict(item)` returns for a raw item, for a task that predicts item by item (token classification); None: fastai's `predict`"
         return None
+    def predict_many(self, learn, items:list):
+        "What `learn.predict` returns, for each of `items` at once (one `get_preds`), for a task that predicts item by item; None: not such a task"
+        return None
+    def callbacks(self)->list:
+        "Callbacks `hf_learner` adds to every learner of this task"
+        return []
     def report(self, pred)->dict:
         "A JSON-ready dict of what `predict` returned (for `fasthf predict`), for a task with its own `predict`"
         raise NotImplementedError(f"{type(self).__name__} must say how its predictions are reported")

@@ -272,6 +272,7 @@ SWEEP_CONFIG = { # what the generic shrinking cannot guess: constraints between 
     'gpt_neo': dict(attention_types=[[['global', 'local'], 1]]), # one entry per layer
     'layoutlmv3': dict(hidden_size=36, coordinate_size=6, shape_size=6, visual_embed=False), # hidden = 4 coordinates + 2 shapes
     'lilt': dict(hidden_size=48), # its layout stream splits hidden/4 in 6
+    'funnel': dict(d_inner=64, d_head=16), # its feed-forward and head sizes have their own names
     'cohere_compass_text': dict(layer_types=['sliding_attention', 'full_attention'], rope_parameters={'full_attention': _RP, 'sliding_attention': _RP}),
     'bit': dict(num_groups=8), # group norm groups divide the narrowest stage
     'cvt': dict(depth=[1, 2, 3]), # CvT indexes its drop-path rates by stage

@@ -114,7 +114,18 @@ def check(mt:str, task:str=TEXT, target:str='single', epochs:int=3, lr:float=3e-
                        valid_loss=f'{before:.3f} -> {after:.3f}')
             if task == TOKENS:
                 from transformers import pipeline
+                from fasthf.core import dls_input_tfm
                 pipe = pipeline('token-classification', model=str(hf), aggregation_strategy='first', device='cpu')
+                tfm = dls_input_tfm(learn.dls)
+                if tfm.pad_to_max:
+                    # The model's outputs change with padding, so fasthf pads every batch to max_length; the token-classification
+                    # pipeline has no padding option: compare it with fasthf's predictions of the same words unpadded
+                    tfm.pad_to_max = False
+                    try:
+                        with learn.no_bar(): preds = [learn.predict(t) for t in items]
+                    finally: tfm.pad_to_max = True
+                    out['reason'] = (f'pipeline compared with fasthf unpadded: outputs change with padding, so fasthf pads to max_length=32 '
+                                     "and the token-classification pipeline cannot pad")
                 for t, (_, ents, _) in zip(items, preds):
                     ref = pipe(t)
                     span = lambda e: (e['entity_group'], t[e['start']:e['end']].strip())

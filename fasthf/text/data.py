@@ -18,7 +18,7 @@ from ..sources import is_missing
 
 # %% auto #0
 __all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'HFTextDL', 'HFTextBlock',
-           'is_pair_dls', 'show_batch', 'show_results', 'plot_top_losses']
+           'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses']
 
 # %% ../../nbs/02_text_data.ipynb #9e84848e
 HF_TEXT_INPUT_NAMES = ('input_ids', 'attention_mask', 'token_type_ids')
@@ -316,6 +316,12 @@ def _text_cols(s):
     t = s[0]
     return {'text': t, 'text_2': None} if not isinstance(t, tuple) else {'text': t[0], 'text_2': t[1]}
 
+def show_table(df:pd.DataFrame)->pd.DataFrame:
+    "Show `df` as `show_batch` / `show_results` do: rendered in a notebook, printed as plain text in a script; returned"
+    if in_notebook(): display_df(df)
+    else: print(df.to_string(index=False))
+    return df
+
 def _show_df(samples, outs=None, max_n=10, trunc_at=150):
     rows = []
     for i, s in enumerate(samples[:max_n]):
@@ -326,10 +332,7 @@ def _show_df(samples, outs=None, max_n=10, trunc_at=150):
         if len(s) > 1: r['label'] = str(s[1])
         if outs is not None: r['prediction'] = str(outs[i][0])
         rows.append(r)
-    df = pd.DataFrame(rows)
-    if in_notebook(): display_df(df)
-    else: print(df.to_string(index=False))
-    return df
+    return show_table(pd.DataFrame(rows))
 
 @dispatch
 def show_batch(x:HFTextInput, y, samples, ctxs=None, max_n=10, trunc_at=150, **kwargs):

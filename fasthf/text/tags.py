@@ -14,9 +14,9 @@ from fastai.basics import *
 __all__ = ['SUBTOKEN', 'check_tags', 'tag_scheme', 'entities', 'entity_scores', 'learned_tags', 'TagsLoss', 'token_accuracy',
            'EntityScore', 'word_ids_of', 'align_tags', 'word_windows', 'merge_windows', 'HFWords', 'TensorTags',
            'HFWordsPrep', 'Tags', 'TagsBlock', 'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer',
-           'TokenClassification', 'check_tagged_rows', 'b_to_i', 'check_tag_split', 'window_rows',
-           'TokenClassificationLearner', 'read_conll', 'split_words', 'group_entities', 'predict_words', 'mark_tags',
-           'show_batch', 'show_results']
+           'TokenClassification', 'PadTokenOutputs', 'check_tagged_rows', 'b_to_i', 'check_tag_split', 'window_rows',
+           'TokenClassificationLearner', 'read_conll', 'split_words', 'group_entities', 'tag_sentences',
+           'predict_words', 'mark_tags', 'show_batch', 'show_results']
 
 # %% ../../nbs/15_text_tags.ipynb #1722c87e
 _TAG = re.compile(r'^(O|[BIES]-.+)$')
@@ -185,7 +185,7 @@ def merge_windows(
 # %% ../../nbs/15_text_tags.ipynb #e2353b4a
 from ..core import MODALITY_MODULES, CheckpointError, HFInputTfm, head_architectures, hf_tokenizer
 from ..sources import is_missing
-from .data import HFBatchTokenizer, HFTextInput, HF_TEXT_INPUT_NAMES, HFTextDL, HFTextBlock
+from .data import HFBatchTokenizer, HFTextInput, HF_TEXT_INPUT_NAMES, HFTextDL, HFTextBlock, show_table
 
 # %% ../../nbs/15_text_tags.ipynb #b7c09da0
 class HFWords(tuple):
@@ -234,6 +234,7 @@ class HFWordsTokenizer(HFBatchTokenizer):
     "Tokenize a batch of pre-split sentences (`is_split_into_words=True`) and align their word tags to the tokens: the `words` modality"
     modality = 'words'
     b_to_i:dict|None = None # With `label_all`: the `I-` tag id for each `B-` tag id (set from the vocabulary by `TokenClassificationLearner`)
+    space_words:bool = False # Give each word after the first its space back, so that it is tokenized as in the text (set when it must be)
     def __init__(self, tokenizer, max_length:int|None=None, pad_to_multiple_of:int|None=None, pad_to_max:bool=False,
                  label_all:bool=False): # Every sub-token learns its word's tag (else only the first)
         self.label_all = label_all
@@ -241,16 +242,28 @@ class HFWordsTokenizer(HFBatchTokenizer):
             raise ValueError("Token classification needs a fast tokenizer (one that reports `word_ids()`): this checkpoint's is "
                              f"{type(tokenizer).__name__}. Use a checkpoint that ships a `tokenizer.json`.")
         super().__init__(tokenizer, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of, pad_to_max=pad_to_max)
+        # byte-level BPE whose spaces are part of the words (Qwen's split-then-bytes): `add_prefix_space` cannot be set,
+        # so the words themselves carry the space they had in the text
+        self.space_words = not _reads_words(tokenizer) and _reads_words(tokenizer, spaced=True)
+
+    def encode(self,
+        sentences:list, # Sentences, each a list of words
+        **kwargs # Passed to the tokenizer
+    ):
+        "The tokenizer on pre-split `sentences` (`is_split_into_words=True`), read as the words joined by spaces (with `space_words`, each word after the first carries its space)"
+        sentences = [list(w) for w in sentences]
+        if self.space_words: sentences = [w[:1] + [' ' + x for x in w[1:]] for w in sentences]
+        return self.tokenizer(sentences, is_split_into_words=True, **kwargs)
 
     def tokenize(self, xs:list, pad:bool=True, tensors:bool=True)->dict:
-        return self.tokenizer([list(w) for w in xs], is_split_into_words=True, truncation=True, max_length=self.max_length,
+        return self.encode(xs, truncation=True, max_length=self.max_length,
                               padding='max_length' if pad and self.pad_to_max else pad, pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
                               return_tensors='pt' if tensors else None,
                               return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)
 
     def word_tokens(self, words)->list:
         "The number of tokens of each word of one sentence"
-        wids = self.tokenizer(list(words), is_split_into_words=True, add_special_tokens=False).word_ids()
+        wids = self.encode([words], add_special_tokens=False).word_ids()
         n = [0] * len(words)
         for w in wids:
             if w is not None: n[w] += 1
@@ -324,9 +337,10 @@ class HFWordsBlock(TransformBlock):
         self.batch_tfm = HFWordsTokenizer(tok, max_length=max_length, pad_to_multiple_of=pad_to_multiple_of, label_all=label_all)
         super().__init__(type_tfms=HFWordsPrep(), dl_type=HFTextDL, dls_kwargs={'before_batch': self.batch_tfm})
 
-def _reads_words(tok, words=('fasthf', 'reads', 'these', 'words'))->bool:
-    "Are pre-split `words` tokenized as the text of the words joined by spaces is?"
-    try: return tok(list(words), is_split_into_words=True)['input_ids'] == tok(' '.join(words))['input_ids']
+def _reads_words(tok, words=('fasthf', 'reads', 'these', 'words'), spaced:bool=False)->bool:
+    "Are pre-split `words` (with `spaced`, each after the first given its space) tokenized as the text of the words joined by spaces is?"
+    fed = [w if i == 0 or not spaced else ' ' + w for i, w in enumerate(words)]
+    try: return tok(fed, is_split_into_words=True)['input_ids'] == tok(' '.join(words))['input_ids']
     except (ValueError, AssertionError, TypeError): return False
 
 def words_tokenizer(
@@ -341,7 +355,7 @@ def words_tokenizer(
         pre.add_prefix_space = True
         tok.backend_tokenizer.pre_tokenizer = pre
         if hasattr(tok, 'add_prefix_space'): tok.add_prefix_space = True
-    if not _reads_words(tok):
+    if not _reads_words(tok) and not _reads_words(tok, spaced=True): # `HFWordsTokenizer` gives the words their spaces back then
         warnings.warn(f"This {type(tok).__name__} tokenizes pre-split words differently from the text they come from, so a "
                       "`token-classification` pipeline on raw text may tag differently from `predict` on words.", stacklevel=3)
     return tok
@@ -379,10 +393,28 @@ class TokenClassification(HFTask):
     def target_block(self): return TagsBlock(self.vocab)
     def placeholder_targets(self): return [[v] for v in self.vocab]
     def summary(self): return dict(tags=self.vocab)
+    def callbacks(self): return [PadTokenOutputs()]
     def predict(self, learn, item): return predict_words(learn, item)
+    def predict_many(self, learn, items): return tag_sentences(learn, items)
     def report(self, pred):
         tagged, ents, _ = pred
         return dict(entities=ents, words=[{k: w[k] for k in ('word', 'tag', 'score')} for w in tagged])
+
+# %% ../../nbs/15_text_tags.ipynb #ce1b1e38
+class PadTokenOutputs(Callback):
+    "While `get_preds` gathers them, pad each batch's token outputs (zeros) and targets (`-100`) to `max_length`, so that all batches concatenate"
+    order = 2 # after `HFModelCallback` (1) has taken the logits
+    def _pad(self, t, n, value):
+        if not isinstance(t, Tensor) or t.dim() < 2 or t.shape[1] >= n: return t
+        k = n - t.shape[1]
+        side = (k, 0) if self.learn.input_tfm.tokenizer.padding_side == 'left' else (0, k)
+        return retain_type(F.pad(t.as_subclass(Tensor), (0, 0) * (t.dim() - 2) + side, value=value), t)
+    def after_loss(self):
+        if self.training or not hasattr(self.learn, 'gather_preds') or getattr(self.learn, 'input_tfm', None) is None: return
+        n = self.learn.input_tfm.max_length
+        if self.learn.pred.dim() != 3: return
+        self.learn.pred = self._pad(self.learn.pred, n, 0.)
+        self.learn.yb = tuple(self._pad(y, n, -100) for y in self.learn.yb)
 
 # %% ../../nbs/15_text_tags.ipynb #d8bf0877
 from ..learner import HFLearner, hf_learner
@@ -540,36 +572,72 @@ def group_entities(words:list)->list:
              'word': ' '.join(w['word'] for w in g['words']), 'start': g['words'][0]['start'], 'end': g['words'][-1]['end']}
             for g in groups if g['entity_group'] != 'O']
 
+def _words_and_spans(tokenizer, item)->tuple:
+    "The words of a sentence and their character spans: split as the pre-tokenizer splits a string; a list of words, joined by spaces"
+    if isinstance(item, str): return split_words(tokenizer, item)
+    words, spans, pos = [str(w) for w in item], [], 0
+    for w in words: spans.append((pos, pos + len(w))); pos += len(w) + 1
+    return words, spans
+
+def _first_tokens(word_ids:list)->dict:
+    "The position of each word's first token"
+    firsts = {}
+    for k, w in enumerate(word_ids):
+        if w is not None and w not in firsts: firsts[w] = k
+    return firsts
+
+def tag_sentences(
+    learn, # A token-classification learner
+    items:list, # Sentences: strings, or lists of words
+    stride:int=32, # Tokens shared by the windows of a sentence longer than `max_length`
+    bs:int|None=None, # Batch size of the test `DataLoader` (default: the learner's)
+)->list: # Per sentence, as `predict`: (words with tag, score and span; entities; probabilities, one row per word)
+    "Tag many sentences with one `test_dl` + `get_preds`: sentences longer than `max_length` in windows, merged back"
+    tfm, vocab = learn.input_tfm, learn.task.vocab
+    for o in items: tfm.check_input(o, learn.dls)
+    if not len(items): return []
+    tok = tfm.tokenizer
+    sents = [_words_and_spans(tok, o) for o in items]
+    enc = tfm.encode([w for w, _ in sents], verbose=False) # once: each word's tokens, and the word ids of a sentence that fits
+    room = tfm.max_length - tok.num_special_tokens_to_add(pair=False)
+    chunks, plan = [], [] # every window of every sentence; per sentence, its windows and their word ids (None: tokenized below)
+    for i, (words, _) in enumerate(sents):
+        wids = word_ids_of(enc, i)
+        if len(wids) <= tfm.max_length: wins, ids = [(0, len(words))], [wids]
+        else:
+            n = [0] * len(words)
+            for w in wids:
+                if w is not None: n[w] += 1
+            wins = word_windows(n, room, stride=min(stride, room // 2))
+            ids = [None] * len(wins)
+        plan.append((wins, ids, len(chunks)))
+        chunks += [words[s:e] for s, e in wins]
+    todo = [(j, k) for j, (_, ids, _) in enumerate(plan) for k, w in enumerate(ids) if w is None]
+    if todo:
+        enc_w = tfm.encode([chunks[plan[j][2] + k] for j, k in todo])
+        for r, (j, k) in enumerate(todo): plan[j][1][k] = word_ids_of(enc_w, r)
+    probs, _ = learn.get_preds(dl=learn.test_dl(chunks, **({} if bs is None else dict(bs=bs))))
+    res = []
+    for (words, spans), (wins, ids, c0) in zip(sents, plan):
+        per_win = []
+        for k, ((s, e), wids) in enumerate(zip(wins, ids)):
+            p = probs[c0 + k]
+            off = p.shape[0] - len(wids) if tok.padding_side == 'left' else 0 # left padding: the tokens end the row
+            firsts = _first_tokens(wids)
+            per_win.append([p[firsts[w] + off] for w in range(e - s)])
+        P = torch.stack(merge_windows(wins, per_win))
+        score, idx = P.max(-1)
+        tagged = [dict(word=w, tag=vocab[i], score=float(s), start=a, end=b) for w, i, s, (a, b) in zip(words, idx.tolist(), score.tolist(), spans)]
+        res.append((tagged, group_entities(tagged), P))
+    return res
+
 def predict_words(
     learn, # A token-classification learner
     item, # A sentence: a string, or a list of words
     stride:int=32, # Tokens shared by the windows of a sentence longer than `max_length`
 )->tuple: # (words with tag, score and span; entities; probabilities, one row per word)
     "Tag a sentence (`learn.predict` of a token-classification learner)"
-    self, tfm = learn, learn.input_tfm
-    tfm.check_input(item, self.dls)
-    if isinstance(item, str): words, spans = split_words(tfm.tokenizer, item)
-    else:
-        words, spans, pos = [str(w) for w in item], [], 0
-        for w in words: spans.append((pos, pos + len(w))); pos += len(w) + 1
-    room = tfm.max_length - tfm.tokenizer.num_special_tokens_to_add(pair=False)
-    wins = word_windows(tfm.word_tokens(words), room, stride=min(stride, room // 2))
-    chunks = [words[s:e] for s, e in wins]
-    probs, _ = self.get_preds(dl=self.test_dl(chunks))
-    per_win = []
-    for j, ws in enumerate(chunks):
-        wids = tfm.tokenizer(ws, is_split_into_words=True).word_ids()
-        p = probs[j]
-        off = p.shape[0] - len(wids) if tfm.tokenizer.padding_side == 'left' else 0
-        firsts = {}
-        for k, w in enumerate(wids):
-            if w is not None and w not in firsts: firsts[w] = k + off
-        per_win.append([p[firsts[w]] for w in range(len(ws))])
-    P = torch.stack(merge_windows(wins, per_win))
-    vocab = self.task.vocab
-    score, idx = P.max(-1)
-    tagged = [dict(word=w, tag=vocab[i], score=float(s), start=a, end=b) for w, i, s, (a, b) in zip(words, idx.tolist(), score.tolist(), spans)]
-    return tagged, group_entities(tagged), P
+    return tag_sentences(learn, [item], stride=stride)[0]
 
 # %% ../../nbs/15_text_tags.ipynb #de2267e8
 def mark_tags(words, tags)->str:
@@ -587,10 +655,7 @@ def _show_tags(samples, preds=None, max_n=10, trunc_at=300):
         r = {'tags': TitledStr(mark_tags(s[0], s[1])).truncate(trunc_at)}
         if preds is not None: r['predicted'] = TitledStr(mark_tags(s[0], preds[i])).truncate(trunc_at)
         rows.append(r)
-    df = pd.DataFrame(rows)
-    if in_notebook(): display_df(df)
-    else: print(df.to_string(index=False))
-    return df
+    return show_table(pd.DataFrame(rows))
 
 @dispatch
 def show_batch(x:HFTextInput, y:TensorTags, samples, ctxs=None, max_n=10, trunc_at=300, **kwargs):
