@@ -7,7 +7,7 @@ median samples/s with the spread (min-max) over rounds, wall time, pad fraction,
 fasthf / configured Trainer (target >= 1.0 at equal F1, within 1 point), fasthf / random-order Trainer, and fasthf /
 raw loop (target >= 0.97: the library's own overhead).
 
-python benchmarks/train_text.py [--quick] [--epochs 1] [--repeats 1] [--data ../shared/data/glue/MRPC]"""
+python benchmarks/train_text.py [--quick] [--epochs 1] [--repeats 1] [--bf16] [--data ../shared/data/glue/MRPC]"""
 import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
@@ -29,6 +29,7 @@ def main(argv=None):
     p.add_argument('--lr', type=float, default=5e-5)
     p.add_argument('--max-length', type=int, default=128)
     p.add_argument('--data', default=str(GLUE/'MRPC'))
+    p.add_argument('--bf16', action='store_true', help='bfloat16 mixed precision on every side: Trainer(bf16=True), learn.to_bf16(), autocast in the raw loop')
     a = p.parse_args(argv)
     quiet()
     import numpy as np, torch, datasets
@@ -60,7 +61,7 @@ def main(argv=None):
         args = TrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=a.bs, per_device_eval_batch_size=64,
                                  num_train_epochs=a.epochs, learning_rate=a.lr, seed=0, report_to=[], save_strategy='no',
                                  logging_strategy='no', use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
-                                 train_sampling_strategy=strategy)
+                                 train_sampling_strategy=strategy, bf16=a.bf16)
         trainer = Trainer(model=model, args=args, train_dataset=tr, data_collator=DataCollatorWithPadding(tok))
         try: order = np.array(list(trainer._get_train_sampler(tr))) # the order the sampler gives (its first epoch)
         except Exception: order = None
@@ -81,10 +82,11 @@ def main(argv=None):
 
     def decoded_f1(learn, probs, targs):
         vocab = np.array(list(learn.dls.vocab)) # labels are ints in the TSV: 1 = paraphrase
-        return f1_acc(vocab[probs.argmax(1).numpy()], vocab[targs.numpy()])
+        return f1_acc(vocab[probs.argmax(1).cpu().numpy()], vocab[targs.cpu().numpy()])
 
     def run_fasthf():
         learn, tt = learner(), TrainTime()
+        if a.bf16: learn.to_bf16()
         with learn.no_bar(), learn.no_logging():
             learn.fit_one_cycle(a.epochs, a.lr, cbs=tt)
             probs, targs = learn.get_preds()
@@ -96,24 +98,27 @@ def main(argv=None):
         # a hand-written loop over the same batches (a fasthf DataLoader), same model start and optimizer family
         learn = learner()
         set_seed(0)
-        model = AutoModelForSequenceClassification.from_pretrained(ckpt, num_labels=2)
-        opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01)
         dl = learn.dls.train
+        model = AutoModelForSequenceClassification.from_pretrained(ckpt, num_labels=2).to(dl.device or 'cpu') # the device fasthf's batches are on
+        opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01, fused=True) # what `Trainer` uses (optim="adamw_torch_fused")
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=len(dl)*a.epochs)
         model.train()
         seen = 0
         with Timer() as t:
             for _ in range(a.epochs):
                 for xb, yb in dl:
-                    out = model(**hf_inputs(xb))
-                    loss = torch.nn.functional.cross_entropy(out.logits, yb)
+                    with torch.autocast(dl.device.type if dl.device is not None else 'cpu', dtype=torch.bfloat16, enabled=a.bf16):
+                        out = model(**hf_inputs(xb))
+                    loss = torch.nn.functional.cross_entropy(out.logits.float(), yb)
                     loss.backward(); opt.step(); sched.step(); opt.zero_grad()
                     seen += len(yb)
         model.eval()
         preds, targs = [], []
         with torch.no_grad():
             for xb, yb in learn.dls.valid:
-                preds.append(model(**hf_inputs(xb)).logits); targs.append(yb)
+                with torch.autocast(dl.device.type if dl.device is not None else 'cpu', dtype=torch.bfloat16, enabled=a.bf16):
+                    preds.append(model(**hf_inputs(xb)).logits.float())
+                targs.append(yb)
         acc, f1 = decoded_f1(learn, torch.cat(preds), torch.cat(targs))
         return dict(samples_per_s=seen/t.s, seconds=t.s, pad_fraction=dl.pad_fraction(), accuracy=acc, f1=f1)
 
@@ -141,7 +146,7 @@ def main(argv=None):
     print(f"fasthf / Trainer (group_by_length): {r_tr:.2f}x samples/s (target >= 1.0), F1 {by[FASTHF]['f1'] - by[TRAINER]['f1']:+.3f} (target >= -0.01)")
     print(f"fasthf / Trainer (random order): {r_rand:.2f}x samples/s")
     print(f"fasthf / raw loop: {r_raw:.2f}x samples/s (target >= 0.97)")
-    return report('train_text', dict(n_train=len(train), n_dev=len(dev), epochs=a.epochs, bs=a.bs, max_length=a.max_length, lr=a.lr,
+    return report('train_text' + ('_bf16' if a.bf16 else ''), dict(precision='bf16' if a.bf16 else 'fp32', n_train=len(train), n_dev=len(dev), epochs=a.epochs, bs=a.bs, max_length=a.max_length, lr=a.lr,
                                      repeats=a.repeats, results=res, fasthf_over_trainer=r_tr, fasthf_over_trainer_random=r_rand,
                                      fasthf_over_raw=r_raw, quick=a.quick))
 

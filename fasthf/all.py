@@ -25,6 +25,7 @@ from .vision.data import *
 from .vision.learner import *
 from .callback import *
 from .splitters import *
+from .optimizer import *
 from .lora import *
 from .learner import *
 from .training import *

@@ -203,10 +203,12 @@ def hf_model(
     trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
     config_kwargs:dict|None=None, # Passed to `AutoConfig.from_pretrained`
     new_params:bool=False, # Also return the names of the parameters the checkpoint did not hold
+    config:transformers.PretrainedConfig|None=None, # The checkpoint's config, when the caller has read it already (it is not changed)
     **kwargs # Passed to `AutoModelFor...from_pretrained`
 ): # The model, or (model, names of new parameters) with `new_params`
     "Load `ckpt` with the head of `auto_name` and the config fields of a task"
-    old = check_head(hf_config(ckpt, trust_remote_code=trust_remote_code, **(config_kwargs or {})), auto_name)
+    if config is None: config = hf_config(ckpt, trust_remote_code=trust_remote_code, **(config_kwargs or {}))
+    old = check_head(config, auto_name)
     config = copy.deepcopy(old)
     fields = dict(config_fields or {})
     if 'id2label' in fields and hasattr(config, 'label_names'): fields['label_names'] = list(fields['id2label'].values()) # timm's name

@@ -15,6 +15,7 @@ from .tasks import HFTask, task_for_dls, task_from_config, task_named
 from .sources import TargetSpec, check_split
 from .callback import HFModelCallback, StopOnNaNCallback, HFTrainEvalCallback, TrainingLog
 from .splitters import HFSplitter, hf_splitter
+from .optimizer import FusedAdam
 
 # %% auto #0
 __all__ = ['dls_with_input_tfm', 'HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
@@ -167,6 +168,7 @@ def hf_learner(
     metrics=None, # fastai metrics (default: the task's, e.g. `accuracy`)
     use_hf_loss:bool=False, # Train on the model's own loss (labels passed to the model)
     splitter=hf_splitter, # Parameter groups for `freeze` and discriminative learning rates
+    opt_func=FusedAdam, # fastai's `Adam` stepped by torch's fused AdamW kernel (pass fastai's `Adam` for its Python step)
     freeze:bool=True, # Freeze the body, train only the head (like `vision_learner`)
     train_bn:bool=False, # Keep norm layers of frozen groups trainable (fastai's default is True)
     trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
@@ -179,15 +181,17 @@ def hf_learner(
     tfm = _input_tfm(dls)
     task = task if task is not None else task_for_dls(dls) # not `ifnone`: it would ask the DataLoaders even when a task is given
     task.check(dls)
-    _check_problem_type(hf_config(ckpt, trust_remote_code=trust_remote_code), task, ckpt)
+    model_kwargs = dict(model_kwargs or {})
+    config = hf_config(ckpt, trust_remote_code=trust_remote_code, **(model_kwargs.pop('config_kwargs', None) or {})) # read once
+    _check_problem_type(config, task, ckpt)
     model, new = hf_model(ckpt, task.auto_name(tfm.modality), task.config_fields(), config_defaults=tfm.config_defaults(),
-                          trust_remote_code=trust_remote_code, new_params=True, **(model_kwargs or {}))
+                          trust_remote_code=trust_remote_code, new_params=True, config=config, **model_kwargs)
     tfm.check_model(model, dls)
     if (adapted := tfm.for_model(model)) is not tfm: dls = dls_with_input_tfm(dls, tfm, adapted)
     if splitter is hf_splitter: splitter = HFSplitter(new)
     cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + task.callbacks() + L(cbs)
     learn = (learner_cls or HFLearner)(dls, model, task=task, loss_func=ifnone(loss_func, task.loss_func()), metrics=ifnone(metrics, task.metrics()),
-                                        splitter=splitter, train_bn=train_bn, cbs=cbs, **kwargs)
+                                        splitter=splitter, opt_func=opt_func, train_bn=train_bn, cbs=cbs, **kwargs)
     learn.base_model = str(ckpt)
     if freeze: learn.freeze()
     return learn

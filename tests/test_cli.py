@@ -156,3 +156,17 @@ def test_train_and_predict_conll(tmp_path):
     assert all(w['tag'] in res['tags'] for w in p[0]['words']) and 'entities' in p[0]
     line = cli('predict', out/'learner.pkl', 'the man watches the tree').stdout.strip()
     assert line.endswith('\tthe man watches the tree'), line
+
+def test_train_bf16(tmp_path):
+    "`--bf16` trains in bfloat16 mixed precision; what is saved predicts in fp32: the exported learner agrees with the HF folder"
+    from fastai.learner import load_learner
+    from fastai.callback.fp16 import MixedPrecision
+    _texts().to_csv(tmp_path/'data.csv', index=False)
+    out = tmp_path/'out'
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--bs', 16,
+            '--max-length', 32, '--bf16', '--quiet')
+    assert json.loads(r.stdout.strip().splitlines()[-1])['n_valid'] == 24
+    assert not any(isinstance(c, MixedPrecision) for c in load_learner(out/'learner.pkl').cbs)
+    p = [json.loads(l) for l in cli('predict', '--json', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
+    p2 = [json.loads(l) for l in cli('predict', '--json', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
+    assert all(abs(a['probability'] - b['probability']) < 1e-5 for a, b in zip(p, p2))
