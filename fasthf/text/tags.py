@@ -12,8 +12,8 @@ from fastai.basics import *
 
 # %% auto #0
 __all__ = ['SUBTOKEN', 'check_tags', 'tag_scheme', 'entities', 'entity_scores', 'learned_tags', 'TagsLoss', 'token_accuracy',
-           'EntityScore', 'word_ids_of', 'align_tags', 'word_windows', 'merge_windows', 'HFWords', 'TensorTags',
-           'HFWordsPrep', 'Tags', 'TagsBlock', 'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer',
+           'EntityScore', 'word_ids_of', 'tokens_per_word', 'align_tags', 'word_windows', 'merge_windows', 'HFWords',
+           'TensorTags', 'HFWordsPrep', 'Tags', 'TagsBlock', 'HFWordsTokenizer', 'HFWordsBlock', 'words_tokenizer',
            'TokenClassification', 'PadTokenOutputs', 'check_tagged_rows', 'b_to_i', 'check_tag_split', 'window_rows',
            'TokenClassificationLearner', 'read_conll', 'split_words', 'group_entities', 'tag_sentences',
            'predict_words', 'mark_tags', 'show_batch', 'show_results']
@@ -131,6 +131,16 @@ def word_ids_of(
     except (ValueError, AttributeError) as e:
         raise ValueError("Token classification needs a fast tokenizer (one that reports `word_ids()`): load the checkpoint's tokenizer "
                          "with `AutoTokenizer.from_pretrained(ckpt, use_fast=True)`, or use a checkpoint that ships a `tokenizer.json`.") from e
+
+def tokens_per_word(
+    word_ids:list, # The word of each token (`None` for special tokens and padding), from `word_ids_of`
+    n_words:int, # The number of words of the sentence
+)->list: # The number of tokens of each word
+    "How many tokens each word of a sentence became"
+    n = [0] * n_words
+    for w in word_ids:
+        if w is not None: n[w] += 1
+    return n
 
 def align_tags(
     word_ids:list, # The word of each token (`None` for special tokens and padding), from `word_ids_of`
@@ -263,11 +273,7 @@ class HFWordsTokenizer(HFBatchTokenizer):
 
     def word_tokens(self, words)->list:
         "The number of tokens of each word of one sentence"
-        wids = self.encode([words], add_special_tokens=False).word_ids()
-        n = [0] * len(words)
-        for w in wids:
-            if w is not None: n[w] += 1
-        return n
+        return tokens_per_word(self.encode([words], add_special_tokens=False).word_ids(), len(words))
 
     def encodes(self, samples:list):
         enc = self.tokenize([s[0] for s in samples])
@@ -605,10 +611,7 @@ def tag_sentences(
         wids = word_ids_of(enc, i)
         if len(wids) <= tfm.max_length: wins, ids = [(0, len(words))], [wids]
         else:
-            n = [0] * len(words)
-            for w in wids:
-                if w is not None: n[w] += 1
-            wins = word_windows(n, room, stride=min(stride, room // 2))
+            wins = word_windows(tokens_per_word(wids, len(words)), room, stride=min(stride, room // 2))
             ids = [None] * len(wins)
         plan.append((wins, ids, len(chunks)))
         chunks += [words[s:e] for s, e in wins]
