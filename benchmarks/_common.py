@@ -14,10 +14,21 @@ def quiet():
         import datasets; datasets.logging.set_verbosity_error(); datasets.disable_progress_bars()
     except ImportError: pass
 
-def machine()->str:
+def machine(dev=None)->str:
+    "The machine, and the device the run used"
     import torch
-    dev = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f'CPU, {torch.get_num_threads()} threads'
+    on_gpu = torch.cuda.is_available() and (dev is None or torch.device(dev).type == 'cuda')
+    dev = torch.cuda.get_device_name(0) if on_gpu else f'CPU, {torch.get_num_threads()} threads'
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
+
+def add_device(p):
+    "`--device` on a benchmark's parser: torch's default (the GPU where there is one), or any torch device name"
+    p.add_argument('--device', default=None, help="torch device to run on, e.g. cpu, cuda, cuda:1 (default: cuda where available, else cpu)")
+
+def device(a):
+    "The torch device a benchmark runs on: `--device`, else the GPU where there is one"
+    import torch
+    return torch.device(a.device) if a.device else torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
 def table(rows, cols):
     "Print `rows` (dicts) as an aligned text table"
@@ -25,9 +36,9 @@ def table(rows, cols):
     print('  '.join(c.ljust(w[c]) for c in cols))
     for r in rows: print('  '.join(f'{r.get(c, "")}'.ljust(w[c]) for c in cols))
 
-def report(name, res):
+def report(name, res, dev=None):
     "The last line of every benchmark: one JSON object"
-    res = dict(benchmark=name, machine=machine(), date=time.strftime('%Y-%m-%d'), **res)
+    res = dict(benchmark=name, machine=machine(dev), date=time.strftime('%Y-%m-%d'), **({'device': str(dev)} if dev is not None else {}), **res)
     print(json.dumps(res))
     out = Path(os.environ.get('FASTHF_BENCH_OUT', ROOT/'benchmarks'/'results')) # smoke runs write elsewhere
     out.mkdir(parents=True, exist_ok=True)

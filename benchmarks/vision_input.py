@@ -4,18 +4,20 @@ to-float and normalization per batch) vs the image processor applied per batch o
 processor of ViT-base (224x224, bilinear, mean/std 0.5), batch size 32; without worker processes (Trainer's default)
 and with 2 on each side. Target >= 1.5x.
 
-python benchmarks/vision_input.py [--quick] [--n 1024]"""
+python benchmarks/vision_input.py [--quick] [--n 1024] [--device cuda]"""
 import argparse, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import Timer, quiet, report, table
+from _common import Timer, add_device, device, quiet, report, table
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--quick', action='store_true', help='64 images (a smoke run)')
     p.add_argument('--n', type=int, default=1024)
+    add_device(p)
     a = p.parse_args(argv)
     quiet()
+    dev = device(a)
     import numpy as np, torch, datasets
     from PIL import Image
     from transformers import ViTImageProcessor
@@ -32,17 +34,18 @@ def main(argv=None):
     rows, res = [], dict(n=n, image_size='320x240 JPEG -> 224x224', quick=a.quick)
     ds = datasets.Dataset.from_dict({'image': [str(f) for f in files], 'label': [f.parent.name for f in files]}).cast_column('image', datasets.Image())
     ds = ds.with_transform(_ProcessBatch(proc))
-    dls = DataBlock(blocks=(HFImageBlock(proc), CategoryBlock), get_y=parent_label, splitter=RandomSplitter(0.5, seed=0)).dataloaders(L(files), bs=32)
+    dls = DataBlock(blocks=(HFImageBlock(proc), CategoryBlock), get_y=parent_label, splitter=RandomSplitter(0.5, seed=0)).dataloaders(L(files), bs=32, device=dev)
     proc([Image.open(files[0]).convert('RGB')], return_tensors='pt'); dls.test_dl(L(files[:32]), num_workers=0).one_batch() # first-call costs
     for nw in (0, 2): # Trainer's default (dataloader_num_workers=0), then 2 worker processes on each side
         # HF: processor per batch of PIL images, through datasets.with_transform and a torch DataLoader
         dl = torch.utils.data.DataLoader(ds, batch_size=32, num_workers=nw, collate_fn=_stack)
         with Timer() as th:
-            for xb in dl: shape_hf = xb.shape
+            for xb in dl: shape_hf = xb.to(dev).shape # on the device, as fasthf's batches are
         # fasthf: HFImageBlock (per-item resize to bytes, per-batch float + normalize)
         tdl = dls.test_dl(L(files), num_workers=nw)
         with Timer() as tf:
             for (xb,) in tdl: shape_f = xb.shape
+            if dev.type == 'cuda': torch.cuda.synchronize()
         assert shape_f[1:] == shape_hf[1:], (shape_f, shape_hf)
         rows.append(dict(workers=nw, processor_per_s=f'{n/th.s:.1f}', fasthf_per_s=f'{n/tf.s:.1f}', ratio=f'{th.s/tf.s:.2f}x'))
         res.update({f'processor_per_s_w{nw}': n/th.s, f'fasthf_per_s_w{nw}': n/tf.s, f'ratio_w{nw}': th.s/tf.s})
@@ -50,7 +53,7 @@ def main(argv=None):
     # the headline numbers: no worker processes on either side (Trainer's default)
     res.update(processor_per_s=res['processor_per_s_w0'], fasthf_per_s=res['fasthf_per_s_w0'], ratio=res['ratio_w0'])
     print(f"fasthf / processor: {res['ratio_w0']:.2f}x without workers, {res['ratio_w2']:.2f}x with 2 (target >= 1.5)")
-    return report('vision_input', res)
+    return report('vision_input', res, dev=dev)
 
 class _ProcessBatch:
     "The `with_transform` function of the HF side (a class, so that worker processes can pickle it)"

@@ -12,9 +12,9 @@ from fastai.basics import *
 from .core import check_number
 
 # %% auto #0
-__all__ = ['TASK_ALIASES', 'is_missing', 'HFDatasetRows', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
-           'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader',
-           'TargetSpec', 'target_spec', 'check_split']
+__all__ = ['TASK_ALIASES', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
+           'check_values', 'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader',
+           'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -38,8 +38,21 @@ class HFDatasetRows(list):
         return self.dss[d][g - int(self.offsets[d])]
     @property
     def iloc(self): return self
+    def column(self, c)->list:
+        "The values of column `c` in these rows, read column-wise (one Arrow read per dataset, not one per row)"
+        vals = [v for d in self.dss for v in d[c]]
+        return [vals[i] for i in self.idxs.tolist()]
     def __reduce__(self): return (list, ())
     def __repr__(self): return f'HFDatasetRows({len(self)} rows)'
+
+def source_column(
+    items, # The items of a `TfmdLists`: a DataFrame, `HFDatasetRows`, or anything else
+    col, # A column name
+)->list|None:
+    "The values of column `col` in every row of `items`, read column-wise; None where `items` has no columns to read"
+    if isinstance(items, pd.DataFrame): return items[col].tolist() if col in items.columns and items.columns.is_unique else None
+    if isinstance(items, HFDatasetRows): return items.column(col)
+    return None
 
 class ClassLabelReader:
     "Read label column `col` and turn class ids (or lists of them: a multi-label `Sequence(ClassLabel)`) into their names"
@@ -228,7 +241,9 @@ def target_spec(
     _check_vocab(c, rows, vocab, index)
     n = len(vocab) if vocab is not None else len(set(vs))
     if n < 2: raise ValueError(f"Label column {c!r} holds one class only ({vs[0]!r}): a classifier needs at least two classes.")
-    return TargetSpec(CategoryBlock(vocab=vocab), reader, task, {}, f"fasthf: single-label classification on {c!r} ({n} classes)",
+    # the classes found are given to `Categorize` (which sorts them, as it would its own), so that it does not read every row again
+    # through fastai's pipeline; a class seen only in validation rows is refused by `check_split`, so these are the training classes
+    return TargetSpec(CategoryBlock(vocab=vocab if vocab is not None else list(dict.fromkeys(vs))), reader, task, {}, f"fasthf: single-label classification on {c!r} ({n} classes)",
                       labels=rows, vocab_given=vocab is not None)
 
 def _label_key(o):

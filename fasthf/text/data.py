@@ -14,7 +14,7 @@ from fastai.text.data import SortedDL
 from fastprogress.fastprogress import progress_bar
 from fastai.interpret import plot_top_losses
 from ..core import hf_tokenizer, CheckpointError, HFInputTfm, head_architectures, check_number
-from ..sources import is_missing
+from ..sources import is_missing, source_column
 
 # %% auto #0
 __all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'HFTextDL', 'HFTextBlock',
@@ -82,7 +82,9 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
             raise ValueError(f"max_length={max_length} is above the model's limit of {self.limit} tokens: "
                              f"pass max_length<={self.limit} (longer texts are truncated).")
 
-    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True)->dict:
+    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True,
+                 masks:bool=True, # Also the attention mask and token type ids (False: `input_ids` only, to count tokens)
+                )->dict:
         "Tokenize texts (str or pairs) or pad pre-tokenized dicts"
         if len(xs) and isinstance(xs[0], dict):
             feats = [{k: v for k, v in x.items() if k in HF_TEXT_INPUT_NAMES} for x in xs]
@@ -93,13 +95,18 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         b = [x[1] for x in xs] if pair else None
         return self.tokenizer(a, b, truncation=True, max_length=self.max_length, padding='max_length' if pad and self.pad_to_max else pad,
                               pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
-                              return_tensors='pt' if tensors else None,
-                              return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)
+                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks))
+
+    def mask_kwargs(self, masks:bool=True)->dict:
+        "What the tokenizer returns besides `input_ids`: the attention mask, and token type ids where the model takes them; neither with `masks=False`"
+        if not masks: return dict(return_attention_mask=False, return_token_type_ids=False)
+        return dict(return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)
 
     def lengths(self, xs:list)->list[int]:
         "Number of tokens of each item (after truncation)"
         if len(xs) and isinstance(xs[0], dict): return [len(x['input_ids']) for x in xs]
-        return [len(o) for o in self.tokenize(xs, pad=False, tensors=False)['input_ids']]
+        # ids only: building the masks as Python lists would cost a third of the time
+        return [len(o) for o in self.tokenize(xs, pad=False, tensors=False, masks=False)['input_ids']]
 
     def encodes(self, samples:list):
         enc = self.tokenize([s[0] for s in samples])
@@ -128,6 +135,8 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         if len(texts) == 2: return HFTextPair(TitledStr(t) for t in texts)
         return TitledStr(' '.join(texts))
 
+
+
 def _tok_limit(tok)->int|None:
     "The tokenizer's `model_max_length` when it is a real limit (transformers uses a huge number for 'none')"
     m = getattr(tok, 'model_max_length', None)
@@ -153,10 +162,26 @@ class HFTextDL(SortedDL):
         "The `HFBatchTokenizer` (batch transform) of this DataLoader"
         return first(f for f in self.before_batch.fs if isinstance(f, HFBatchTokenizer))
 
+    def _columnwise_inputs(self)->list|None:
+        "The input of every item, read column by column, where `get_x` is a plain `ColReader` of a DataFrame or `datasets` rows (else None)"
+        tls = getattr(self.dataset, 'tls', None)
+        if not tls or not all(isinstance(f, ToTensor) for f in self.after_item.fs): return None # ToTensor leaves texts as they are
+        fs = tls[0].tfms.fs
+        if len(fs) != 2 or type(fs[0]) is not ColReader or not isinstance(fs[1], HFTextPrep): return None
+        r = fs[0]
+        if r.pref or r.suff or r.label_delim is not None or not all(isinstance(c, str) for c in r.cols): return None
+        cols = [source_column(tls[0].items, c) for c in r.cols]
+        if any(c is None for c in cols): return None
+        return cols[0] if len(cols) == 1 else list(zip(*cols))
+
     def _token_lengths(self, chunk:int=4096)->list[int]:
-        tfm, xs, res = self.batch_tfm, [], []
+        tfm, res = self.batch_tfm, []
+        raw = self._columnwise_inputs()
+        prep = self.dataset.tls[0].tfms.fs[1].encodes if raw is not None else None
+        get = (lambda i: prep(raw[i])) if raw is not None else (lambda i: self.do_item(i)[0])
+        xs = []
         for i in range_of(self.dataset):
-            try: xs.append(self.do_item(i)[0])
+            try: xs.append(get(i))
             except ValueError as e: raise ValueError(f"Row {i} of this {'training' if self.shuffle else 'validation'} set: {e}") from e
         if tfm is None: return [len(str(x)) for x in xs]
         starts = range(0, len(xs), chunk)

@@ -265,11 +265,10 @@ class HFWordsTokenizer(HFBatchTokenizer):
         if self.space_words: sentences = [w[:1] + [' ' + x for x in w[1:]] for w in sentences]
         return self.tokenizer(sentences, is_split_into_words=True, **kwargs)
 
-    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True)->dict:
+    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True, masks:bool=True)->dict:
         return self.encode(xs, truncation=True, max_length=self.max_length,
                               padding='max_length' if pad and self.pad_to_max else pad, pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
-                              return_tensors='pt' if tensors else None,
-                              return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)
+                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks))
 
     def word_tokens(self, words)->list:
         "The number of tokens of each word of one sentence"
