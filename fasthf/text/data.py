@@ -135,8 +135,6 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         if len(texts) == 2: return HFTextPair(TitledStr(t) for t in texts)
         return TitledStr(' '.join(texts))
 
-
-
 def _tok_limit(tok)->int|None:
     "The tokenizer's `model_max_length` when it is a real limit (transformers uses a huge number for 'none')"
     m = getattr(tok, 'model_max_length', None)
