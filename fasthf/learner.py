@@ -100,9 +100,16 @@ class HFLearner(Learner):
         fname='export.pkl', # File to write, relative to `learn.path` (replaced if it exists, atomically)
         **kwargs # Passed to fastai's `export` (`pickle_module`, `pickle_protocol`)
     ):
-        "fastai's `export`, written beside the target and renamed over it: a failed export leaves the old file as it was"
+        "fastai's `export`, written beside the target and renamed over it: a failed export leaves the old file as it was; a compiled model is written plain"
         if rank_distrib(): return # as fastai: only the main process writes
-        with staged_file(Path(self.path)/fname) as tmp: super().export(tmp, **kwargs)
+        m = self.hf_model
+        fwd = vars(m).get('forward')
+        compiled = hasattr(fwd, '_torchdynamo_orig_callable') # `compile()` put a compiled forward on the model: it cannot be pickled
+        if compiled: del m.forward
+        try:
+            with staged_file(Path(self.path)/fname) as tmp: super().export(tmp, **kwargs)
+        finally:
+            if compiled: m.forward = fwd
 
     def save_pretrained(self,
         path, # Folder to write (created if needed)

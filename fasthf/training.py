@@ -1,4 +1,4 @@
-"""Mixed precision on any device through fastai's `MixedPrecision`, gradient checkpointing, fastai's `Interpretation` on fasthf learners, and multi-process training with fastai's distributed support.
+"""Mixed precision on any device through fastai's `MixedPrecision`, gradient checkpointing, `torch.compile`, fastai's `Interpretation` on fasthf learners, and multi-process training with fastai's distributed support.
 
 Docs: https://github.com/fasthf/fasthf/training.html.md"""
 
@@ -6,13 +6,14 @@ Docs: https://github.com/fasthf/fasthf/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #429cecba
 from __future__ import annotations
-import torch
+import torch, math
+from copy import copy as shallow_copy
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.distributed import DistributedDL, DistributedTrainer, rank_distrib
-from .learner import HFLearner
-from .core import unwrap_model
+from .learner import HFLearner, dls_with_input_tfm
+from .core import check_number, unwrap_model
 
 # %% auto #0
 __all__ = ['DeviceMixedPrecision', 'GradientCheckpointing', 'HFDistributedDL', 'HFDistributedTrainer']
@@ -54,6 +55,28 @@ class GradientCheckpointing(Callback):
         self.hf = m
     def after_fit(self):
         if getattr(self, 'hf', None) is not None: self.hf.gradient_checkpointing_disable(); self.hf = None
+
+# %% ../nbs/11_training.ipynb #eae96e86
+@patch
+def compile(self:HFLearner,
+    pad_to_multiple_of:int|None=32, # Pad text batches to a multiple of this many tokens so that few shapes are compiled (None: as they are)
+    **kwargs # Passed to `torch.compile` (`mode`, `backend`, `dynamic`, `fullgraph`...)
+):
+    "Run the model's forward through `torch.compile`, text batches padded so that shapes (and recompilations) stay few"
+    tfm = self.input_tfm
+    if pad_to_multiple_of and hasattr(tfm, 'pad_to_multiple_of') and not tfm.pad_to_max:
+        check_number('pad_to_multiple_of', pad_to_multiple_of, lo=1, integer=True)
+        mult = math.lcm(pad_to_multiple_of, tfm.pad_to_multiple_of or 1) # a multiple the model needs (Reformer's chunks) is kept
+        if tfm.limit and math.ceil(tfm.max_length / mult) * mult > tfm.limit:
+            raise ValueError(f"Padding to a multiple of {mult} tokens would make batches longer than the model's limit of {tfm.limit} "
+                             f"(max_length={tfm.max_length}): pass a max_length that is a multiple of {mult}, or another `pad_to_multiple_of`.")
+        if mult != tfm.pad_to_multiple_of:
+            new = shallow_copy(tfm)
+            new.pad_to_multiple_of = mult
+            self.dls = dls_with_input_tfm(self.dls, tfm, new)
+    m = self.hf_model
+    m.forward = torch.compile(type(m).forward.__get__(m), **kwargs) # from the class: compiling again never wraps a compiled forward
+    return self
 
 # %% ../nbs/11_training.ipynb #7c8caeab
 class HFDistributedDL(DistributedDL):
