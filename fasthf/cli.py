@@ -160,6 +160,7 @@ def train(
     metrics:list|None=None, # Metric names (the task's `named_metrics`: accuracy, f1, mcc; accuracy_multi, f1; rmse, mae, r2); default: the task's
     freeze:bool=True, # Train the head alone for one epoch first (`fine_tune`); False: the whole model from the start
     bf16:bool=False, # Train in bfloat16 mixed precision (`learn.to_bf16()`); the exported learner and the HF folder stay fp32
+    compile_model:bool=False, # Run the model's forward through `torch.compile` (`learn.compile()`): for GPUs; on CPUs it rarely pays
 )->dict: # What was written and measured
     "Fine-tune `ckpt` on `data` and write metrics, plots, the exported learner and a HF folder to `out`"
     import matplotlib; matplotlib.use('Agg')
@@ -196,6 +197,7 @@ def train(
                                                             valid_pct=valid_pct, max_length=max_length, **labels, **common)
     if metrics: learn.metrics = learn.task.metrics_named(metrics)
     if bf16: learn.to_bf16()
+    if compile_model: learn.compile()
     lines = quiet or not sys.stdout.isatty()
     ctx = learn.no_bar if lines else contextlib.nullcontext
     if lines: learn.add_cb(JSONEpochLines())
@@ -336,6 +338,9 @@ def main(argv=None):
                    '(default: one epoch of the head alone first, as fine_tune)')
     t.add_argument('--bf16', action='store_true', help='train in bfloat16 mixed precision: about 1.8x faster on CPUs with AVX-512 BF16 / AMX '
                    'and on recent GPUs, same F1 on MiniLM / MRPC (benchmarks/train_text.py --bf16); the saved model stays fp32')
+    t.add_argument('--compile', action='store_true', dest='compile_model', help="run the model through torch.compile, text batches padded "
+                   "to multiples of 32 tokens: for GPUs; on 2 CPU cores it saved nothing in training after 20-120 s of compiling "
+                   "(benchmarks/compile.py); what is saved is the plain model")
     t.add_argument('--overwrite', action='store_true', help='replace the files of an earlier run in --out (other files there are kept); '
                    'without it, an --out holding them is refused before training')
     q = sub.add_parser('predict', help='predict texts, sentence pairs or images with a trained model',
@@ -361,7 +366,7 @@ def main(argv=None):
                         thresh=a.thresh, image_col=a.image_col, valid_pct=a.valid_pct,
                         valid_col=a.valid_col, valid_split=a.valid_split, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
                         lora_r=a.lora_r, seed=a.seed, quiet=a.quiet, overwrite=a.overwrite, metrics=a.metrics, freeze=a.freeze,
-                        bf16=a.bf16)
+                        bf16=a.bf16, compile_model=a.compile_model)
             print(json.dumps(res))
         elif a.cmd == 'predict':
             for r in predict(a.model, a.items, file=a.file, pair=a.pair, bs=a.bs): print(json.dumps(r) if a.json else readable(r))

@@ -288,3 +288,6 @@ def model_card(
     lines += ['## Use', '', '```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({raw})', '```', '',
               '```python', 'from fasthf.all import HFLearner', f"learn = HFLearner.from_pretrained('{name}')", f'learn.predict({raw})', '```', '']
     return '\n'.join(lines)
+
+# %% ../nbs/10_learner.ipynb #408868b2
+import fasthf.training # noqa: F401 (its @patch methods: HFLearner.to_bf16 / to_fp16 / compile)

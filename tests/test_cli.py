@@ -170,3 +170,17 @@ def test_train_bf16(tmp_path):
     p = [json.loads(l) for l in cli('predict', '--json', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
     p2 = [json.loads(l) for l in cli('predict', '--json', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
     assert all(abs(a['probability'] - b['probability']) < 1e-5 for a, b in zip(p, p2))
+
+def test_train_compile(tmp_path):
+    "`--compile` trains through `torch.compile` (batches padded to multiples of 32 tokens); the exported learner is plain and agrees with the HF folder"
+    from fastai.learner import load_learner
+    _texts().to_csv(tmp_path/'data.csv', index=False)
+    out = tmp_path/'out'
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--lr', '1e-3', '--bs', 16,
+            '--max-length', 32, '--compile', '--no-freeze', '--quiet')
+    assert json.loads(r.stdout.strip().splitlines()[-1])['n_valid'] == 24
+    learn = load_learner(out/'learner.pkl')
+    assert 'forward' not in vars(learn.hf_model) and learn.input_tfm.pad_to_multiple_of == 32
+    p = [json.loads(l) for l in cli('predict', '--json', out/'hf', 'a good film', 'a bad one').stdout.splitlines()]
+    p2 = [json.loads(l) for l in cli('predict', '--json', out/'learner.pkl', 'a good film', 'a bad one').stdout.splitlines()]
+    assert all(abs(a['probability'] - b['probability']) < 1e-5 for a, b in zip(p, p2))
