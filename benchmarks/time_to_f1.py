@@ -24,6 +24,8 @@ def main(argv=None):
     p.add_argument('--bs', type=int, default=32)
     p.add_argument('--max-length', type=int, default=128)
     p.add_argument('--data', default=str(GLUE/'MRPC'))
+    p.add_argument('--sides', nargs='+', default=['trainer', 'fasthf'], choices=['trainer', 'fasthf'],
+                   help='run only one side (a recipe search); the ratio needs both')
     p.add_argument('--bf16', action='store_true', help='bfloat16 mixed precision on both sides: Trainer(bf16=True), learn.to_bf16()')
     add_device(p)
     a = p.parse_args(argv)
@@ -73,14 +75,16 @@ def main(argv=None):
 
     runs = []
     for i, seed in enumerate(a.seeds): # the side that goes first alternates with the seed
-        sides = [('trainer', run_trainer), ('fasthf', run_fasthf)]
+        sides = [(k, f) for k, f in [('trainer', run_trainer), ('fasthf', run_fasthf)] if k in a.sides]
         res = {k: f(seed) for k, f in (sides if i % 2 == 0 else sides[::-1])}
+        short = lambda k: [(c['epoch'], round(c['seconds']), round(c['f1'], 3)) for c in res.get(k, [])]
+        print(f"seed {seed}: Trainer {short('trainer')}; fasthf {short('fasthf')}", flush=True)
+        if len(res) < 2: runs.append(dict(seed=seed, **res)); continue
         target = res['trainer'][-1]['f1']
         reach = next((c['seconds'] for c in res['fasthf'] if c['f1'] >= target), None)
         runs.append(dict(seed=seed, trainer=res['trainer'], fasthf=res['fasthf'], target_f1=target, trainer_seconds=res['trainer'][-1]['seconds'],
                          fasthf_seconds_to_target=reach, ratio=None if reach is None else reach / res['trainer'][-1]['seconds']))
-        print(f"seed {seed}: Trainer {[(c['epoch'], round(c['seconds']), round(c['f1'], 3)) for c in res['trainer']]}; "
-              f"fasthf {[(c['epoch'], round(c['seconds']), round(c['f1'], 3)) for c in res['fasthf']]}", flush=True)
+    if len(a.sides) < 2: return runs # a one-sided search run prints its curves and writes no result
     spread = lambda xs: f'{statistics.mean(xs):.3f} ({min(xs):.3f}-{max(xs):.3f})'
     rows = [dict(side=f"Trainer, {a.trainer_epochs} epochs, 5e-5, warm-up 10%, linear", final_f1=spread([r['target_f1'] for r in runs]),
                  seconds=spread([r['trainer_seconds'] for r in runs])),

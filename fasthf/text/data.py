@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/text_data.html.md"""
 
 # %% ../../nbs/02_text_data.ipynb #78ef69c1
 from __future__ import annotations
-import math, sys, textwrap, warnings
+import collections.abc, math, sys, textwrap, warnings
 from copy import copy as shallow_copy
 import numpy as np, pandas as pd, torch
 from fastai.basics import *
@@ -18,7 +18,7 @@ from ..sources import is_missing, source_column
 
 # %% auto #0
 __all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'HFTextDL', 'HFTextBlock',
-           'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses']
+           'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses', 'stream_rows', 'HFStreamDL']
 
 # %% ../../nbs/02_text_data.ipynb #9e84848e
 HF_TEXT_INPUT_NAMES = ('input_ids', 'attention_mask', 'token_type_ids')
@@ -384,3 +384,94 @@ def plot_top_losses(x:HFTextInput, y, samples, outs, raws, losses, width:int=90,
         ax.text(0, 0.9, '\n'.join(lines), va='top', ha='left', fontsize=8, family='monospace', transform=ax.transAxes)
     fig.tight_layout()
     return fig
+
+# %% ../../nbs/02_text_data.ipynb #83d5c33f
+def stream_rows(source)->int|None:
+    "The number of rows of a stream where it is known: `len(source)`, or the size a streamed `datasets` split records"
+    try: return len(source)
+    except TypeError: pass
+    splits, split = getattr(getattr(source, 'info', None), 'splits', None), getattr(source, 'split', None)
+    try: return int(splits[str(split)].num_examples) or None
+    except (KeyError, TypeError, AttributeError): return None
+
+class HFStreamDL(HFTextDL):
+    "Training batches of a stream of rows read afresh each epoch: shuffled in a buffer, then bucketed by token length within it"
+    def __init__(self,
+        dataset, # The `Datasets` whose pipelines turn a row into an item (a stream's rows are not put in it)
+        source=None, # The rows: a `datasets.IterableDataset`, or any iterable of rows that can be iterated again each epoch
+        n_rows:int|None=None, # Rows per epoch (default: `stream_rows(source)`)
+        buffer_size:int|None=None, # Rows shuffled, then sorted by length, at a time (default: 50 batches, `SortedDL`'s bucket)
+        **kwargs # Passed to `TfmdDL`
+    ):
+        kwargs['num_workers'] = 0 # read in the main process: a worker would read the whole stream
+        for k in ('res', 'sort_func'): kwargs.pop(k, None)
+        TfmdDL.__init__(self, dataset, **kwargs)
+        if source is None: raise ValueError("HFStreamDL needs `source`, the rows to stream.")
+        if isinstance(source, collections.abc.Iterator): raise ValueError("This stream is an iterator, which one epoch would use up: pass something that can be "
+                                                         "iterated again each epoch (a list, a `datasets.IterableDataset`, an object whose `__iter__` opens the file).")
+        n_rows = ifnone(n_rows, stream_rows(source))
+        if n_rows is None: raise ValueError("The number of training rows of this stream is not known, and one-cycle schedules need it: "
+                                            "pass `n_rows` (`n_train` in the learners), the rows one epoch reads.")
+        check_number('n_rows', n_rows, lo=1, integer=True)
+        buffer_size = ifnone(buffer_size, 50*self.bs)
+        check_number('buffer_size', buffer_size, lo=self.bs, integer=True, hint=f'At least one batch ({self.bs} rows); 50 batches is the default.')
+        store_attr('source,buffer_size'); self.n, self.res, self.sort_func, self.epoch = n_rows, [], None, 0
+
+    def get_idxs(self): return [] # `create_batches` reads the stream itself
+    def _items(self):
+        "The items of one pass over the stream (at most `n` rows), through the `Datasets`' pipelines and `after_item`"
+        if num_distrib() > 1: raise ValueError("A stream is not sharded across processes: each would read all of it. Train on a stream in one process, "
+                                               "or from an in-memory source (`from_df` / `from_dataset`) with DDP.")
+        if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.epoch) # reshuffles a `datasets` stream that was `.shuffle`d
+        k = -1
+        for k, row in enumerate(self.source):
+            if k == self.n:
+                warnings.warn(f"This stream holds more than n_rows={self.n} rows: each epoch read the first {self.n} only. Pass the number of rows to read them all.")
+                return
+            try: it = self.after_item(tuple(tl.tfms(row) for tl in self.dataset.tls))
+            except SkipItemException: continue
+            except (KeyError, ValueError, TypeError) as e:
+                hint = (" Its classes are the validation set's (or `vocab=`): pass `vocab=` with every class." if isinstance(e, KeyError) else '')
+                raise ValueError(f"Row {k} of the training stream: {e.args[0] if e.args else e}.{hint}") from e
+            yield it
+        if k + 1 < self.n: warnings.warn(f"This stream held {k + 1} rows, not n_rows={self.n}: the epoch (and its learning-rate schedule) ended early. Pass n_rows={k + 1}.")
+
+    def _shuffled(self, items):
+        "`items` through a shuffle buffer of `buffer_size`: each leaves at a random time"
+        pool = []
+        for o in items:
+            if len(pool) < self.buffer_size: pool.append(o); continue
+            j = self.rng.randrange(len(pool))
+            yield pool[j]; pool[j] = o
+        self.rng.shuffle(pool); yield from pool
+
+    def batches(self)->collections.abc.Iterator[list]:
+        "One epoch's batches of items (before the batch transforms): `buffer_size` items at a time sorted by tokens, cut into batches, shuffled"
+        items, rest, tfm = self._items(), [], self.batch_tfm
+        if self.shuffle: items = self._shuffled(items)
+        self.epoch += 1
+        for chunk in chunked(items, self.buffer_size):
+            chunk = rest + list(chunk)
+            lens = tfm.lengths([o[0] for o in chunk]) if tfm is not None else [len(str(o[0])) for o in chunk]
+            order = sorted(range(len(chunk)), key=lambda i: -lens[i])
+            groups = [order[i:i+self.bs] for i in range(0, len(order), self.bs)]
+            rest = [chunk[i] for i in groups.pop()] if len(groups[-1]) < self.bs else [] # the shortest rows: into the next buffer
+            if self.shuffle: self.rng.shuffle(groups)
+            for g in groups: yield [chunk[i] for i in g]
+        if rest and not self.drop_last: yield rest
+
+    def create_batches(self, samps): yield from map(self.do_batch, self.batches())
+
+    def new(self, dataset=None, **kwargs):
+        "The same stream (other settings from `kwargs`); given a `dataset` (`test_dl`, `export`'s empty one), an in-memory `HFTextDL` over it"
+        if dataset is not None: return HFTextDL.new(self, dataset=dataset, cls=HFTextDL, **kwargs)
+        return TfmdDL.new(self, dataset=self.dataset, source=self.source, n_rows=self.n, buffer_size=self.buffer_size, **kwargs)
+
+    def pad_fraction(self, idxs=None)->float:
+        "Share of pad tokens among all tokens in the batches of one epoch (reads the stream once)"
+        assert idxs is None, "a stream's batches have no positions"
+        pad = tot = 0
+        for b in self.batches():
+            ls = self.batch_tfm.lengths([o[0] for o in b])
+            pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
+        return pad/max(tot, 1)

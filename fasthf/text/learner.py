@@ -6,12 +6,13 @@ Docs: https://github.com/fasthf/fasthf/text_learner.html.md"""
 
 # %% ../../nbs/03_text_learner.ipynb #43bce6ed
 from __future__ import annotations
+import collections.abc
 import pandas as pd
 from fastai.basics import *
-from ..sources import df_source, dataset_parts, dataset_source, target_spec
+from ..sources import check_columns, class_names, df_source, dataset_parts, dataset_source, target_spec
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
-from .data import HFTextBlock
+from .data import HFStreamDL, HFTextBlock
 
 # %% auto #0
 __all__ = ['SequenceClassificationLearner', 'SentencePairLearner']
@@ -90,6 +91,50 @@ class SequenceClassificationLearner(HFLearner):
         return cls._build(rows, ckpt, get_col, text_cols=text_cols, label_col=label_col, task=task, label_delim=label_delim, vocab=vocab,
                           class_names=names, thresh=thresh, y_range=y_range, splitter=splitter, max_length=max_length,
                           bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
+
+    @classmethod
+    def from_stream(cls,
+        train, # Training rows read afresh each epoch (`HFStreamDL`): a `datasets.IterableDataset`, or any iterable of dicts that can be iterated again
+        valid, # Validation rows, held in memory: a DataFrame, a list of dicts or a `datasets.Dataset`
+        ckpt, # Hub name or local folder of the pretrained model
+        text_cols=None, # Text column, or two columns for pairs
+        label_col='label', # Label column, or several
+        task=None, # 'classification', 'multi_label', 'regression' or an `HFTask`; None: from the validation labels
+        label_delim:str|None=None, # Multi-label: the labels of a row in one string, split on this
+        vocab=None, # Class names in order (default: a `ClassLabel`'s names, else the validation rows' labels)
+        thresh:float=0.5, # Multi-label: probability above which a label is predicted
+        y_range=None, # Regression: (lo, hi) range of the outputs
+        n_train:int|None=None, # Training rows per epoch (default: `len(train)`, or the size a streamed `datasets` split records)
+        buffer_size:int|None=None, # Rows shuffled, then sorted by length, at a time (default: 50 batches)
+        max_length:int|None=None, # Longest sequence in tokens
+        bs:int=32, # Batch size
+        seed:int|None=42, # Seed for the head's initialisation and the stream's shuffling
+        metrics=None, # fastai metrics (default: the task's)
+        dl_kwargs:dict|None=None, # Passed to `dataloaders`
+        **kwargs # Passed to `hf_learner`
+    ):
+        "A learner that trains on a stream of rows (data larger than memory) and validates on rows held in memory"
+        text_cols = _tuple(ifnone(text_cols, cls._text_cols))
+        labels = [label_col] if isinstance(label_col, str) else list(label_col)
+        if isinstance(train, collections.abc.Iterator): raise ValueError("`train` is an iterator, which one epoch would use up: pass something that can be iterated "
+                                                                        "again each epoch (a list, a `datasets.IterableDataset`, an object whose `__iter__` opens the file).")
+        row = next(iter(train), None)
+        if not isinstance(row, dict): raise ValueError(f"The training stream's rows must be dicts of columns; its first row is {type(row).__name__}.")
+        check_columns(row.keys(), list(text_cols) + labels)
+        if isinstance(valid, (pd.DataFrame, list)):
+            src, _ = df_source(valid, text_cols, labels, seed=seed)
+            get_col, index, names = (lambda c: src[c].tolist()), src.index, None
+        else:
+            src, names, _ = dataset_source([valid], list(text_cols), labels, seed=seed)
+            get_col, index = (lambda c: list(valid[c])), None
+        feats = getattr(train, 'features', None)
+        if names is None and feats and len(labels) == 1: names = class_names(feats.get(labels[0]))
+        rows = list(range(len(src))) # the validation rows stand in for the training rows until the stream replaces them
+        learn = cls._build(src, ckpt, get_col, text_cols=text_cols, label_col=label_col, task=task, label_delim=label_delim, vocab=vocab,
+                           class_names=names, thresh=thresh, y_range=y_range, splitter=lambda _: (rows, rows), index=index,
+                           max_length=max_length, bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
+        learn.dls.loaders[0] = learn.dls.train.new(cls=HFStreamDL, source=train, n_rows=n_train, buffer_size=buffer_size)
+        return learn
 
 class SentencePairLearner(SequenceClassificationLearner):
     "Fine-tune a checkpoint on pairs of sentences (MRPC-style: paraphrase, entailment...; or scores, STS-B-style)"
