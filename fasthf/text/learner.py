@@ -119,6 +119,7 @@ class SequenceClassificationLearner(HFLearner):
         if isinstance(train, collections.abc.Iterator): raise ValueError("`train` is an iterator, which one epoch would use up: pass something that can be iterated "
                                                                         "again each epoch (a list, a `datasets.IterableDataset`, an object whose `__iter__` opens the file).")
         row = next(iter(train), None)
+        if row is None: raise ValueError("The training stream is empty: it yielded no row.")
         if not isinstance(row, dict): raise ValueError(f"The training stream's rows must be dicts of columns; its first row is {type(row).__name__}.")
         check_columns(row.keys(), list(text_cols) + labels)
         if isinstance(valid, (pd.DataFrame, list)):
