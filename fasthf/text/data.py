@@ -17,8 +17,9 @@ from ..core import hf_tokenizer, CheckpointError, HFInputTfm, head_architectures
 from ..sources import is_missing, source_column
 
 # %% auto #0
-__all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'HFTextDL', 'HFTextBlock',
-           'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses', 'stream_rows', 'HFStreamDL']
+__all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'pad_share', 'HFTextDL',
+           'HFTextBlock', 'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses', 'stream_rows',
+           'HFStreamDL']
 
 # %% ../../nbs/02_text_data.ipynb #9e84848e
 HF_TEXT_INPUT_NAMES = ('input_ids', 'attention_mask', 'token_type_ids')
@@ -145,6 +146,12 @@ class HFTextPair(tuple):
     def truncate(self, n): return HFTextPair(TitledStr(t).truncate(n) for t in self)
 
 # %% ../../nbs/02_text_data.ipynb #981d944f
+def pad_share(batches)->float:
+    "Share of pad tokens among all tokens of batches given as lists of token lengths, each padded to its longest"
+    pad = tot = 0
+    for ls in batches: pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
+    return pad/max(tot, 1)
+
 class HFTextDL(SortedDL):
     "A `SortedDL` whose sort key is the number of tokens of each item"
     def __init__(self, dataset, sort_func=None, res=None, **kwargs):
@@ -196,11 +203,7 @@ class HFTextDL(SortedDL):
 
     def pad_fraction(self, idxs=None)->float:
         "Share of pad tokens among all tokens in the batches of one epoch (or of the order `idxs`)"
-        res, pad, tot = self.res, 0, 0
-        for b in self.chunkify(list(self.get_idxs() if idxs is None else idxs)):
-            ls = [res[i] for i in b]
-            pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
-        return pad/max(tot, 1)
+        return pad_share([self.res[i] for i in b] for b in self.chunkify(list(self.get_idxs() if idxs is None else idxs)))
 
 # %% ../../nbs/02_text_data.ipynb #1d9a9ec4
 class HFTextBlock(TransformBlock):
@@ -470,8 +473,4 @@ class HFStreamDL(HFTextDL):
     def pad_fraction(self, idxs=None)->float:
         "Share of pad tokens among all tokens in the batches of one epoch (reads the stream once)"
         assert idxs is None, "a stream's batches have no positions"
-        pad = tot = 0
-        for b in self.batches():
-            ls = self.batch_tfm.lengths([o[0] for o in b])
-            pad += max(ls)*len(ls) - sum(ls); tot += max(ls)*len(ls)
-        return pad/max(tot, 1)
+        return pad_share(self.batch_tfm.lengths([o[0] for o in b]) for b in self.batches())
