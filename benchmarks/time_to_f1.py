@@ -15,7 +15,7 @@ from train_text import mrpc_data
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true', help='256 training pairs, 64 dev pairs, one seed, one epoch each (a smoke run)')
+    p.add_argument('--quick', action='store_true', help='96 training pairs, 32 dev pairs, 64 tokens, one seed, one epoch each (a smoke run)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--trainer-epochs', type=int, default=3)
     p.add_argument('--epochs', type=int, default=3, help="fasthf's epochs")

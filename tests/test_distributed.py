@@ -12,10 +12,10 @@ def _run(cmd, **kw):
     assert r.returncode == 0, r.stderr[-3000:]
     return r
 
-def test_two_processes_match_one(tmp_path):
+def test_two_processes_match_one(tmp_path, free_port):
     two, one = tmp_path/'two', tmp_path/'one'
     two.mkdir(); one.mkdir()
-    _run([str(Path(sys.executable).parent/'torchrun'), '--nproc_per_node', '2', str(HERE/'_ddp_train.py'), str(two), '16'])
+    _run([str(Path(sys.executable).parent/'torchrun'), '--nproc_per_node', '2', '--master_port', str(free_port), str(HERE/'_ddp_train.py'), str(two), '16'])
     _run([sys.executable, str(HERE/'_ddp_train.py'), str(one), '32'])
     r0, r1 = (json.loads((two/f'rank{r}-of-2.json').read_text()) for r in (0, 1))
     single = json.loads((one/'rank0-of-1.json').read_text())

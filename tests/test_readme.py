@@ -110,11 +110,11 @@ def test_every_readme_command_is_known():
     stale = [c for c in list(COMMANDS) + list(NOT_RUN) if c not in cmds]
     assert not stale, f"entries of tests/test_readme.py whose command is no longer in the README: {stale}"
 
-def test_shell_commands(workdir):
+def test_shell_commands(workdir, free_port):
     train_py = next(b for b in blocks('python') if b.startswith('# train.py'))
     (workdir/'train.py').write_text(substitute(train_py))
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}", HF_HUB_OFFLINE='1', TRANSFORMERS_OFFLINE='1', WANDB_MODE='offline',
-               OMP_NUM_THREADS='1')
+               OMP_NUM_THREADS='1', PET_MASTER_PORT=str(free_port)) # torchrun's --master_port: tests run two at a time
     for cmd in readme_commands():
         if cmd in NOT_RUN: continue
         run = (COMMANDS[cmd] or substitute_shell(cmd)).replace('{workdir}', str(workdir))
