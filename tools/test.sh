@@ -9,7 +9,8 @@ B=.venv/bin
 # cores as torch threads: on 2 cores, two processes with 2 torch threads each ran a MiniLM training step 1.7x slower
 # than two with 1 thread each (2.58 s against 1.52 s a step), and one process with 2 threads is no faster than two with 1.
 WORKERS=${FASTHF_TEST_WORKERS:-2}
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / WORKERS > 0 ? $(nproc) / WORKERS : 1 ))}
+share=$(( $(nproc) / WORKERS ))
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( share > 0 ? share : 1 ))}
 # nbdev is the source of truth: exporting must not change fasthf/ or README.md, and cleaning must not change nbs/
 snap() { find "$@" -type f \( -name '*.py' -o -name '*.md' -o -name '*.ipynb' \) -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 md5sum; }
 before=$(snap fasthf README.md)
