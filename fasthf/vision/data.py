@@ -14,8 +14,8 @@ from fastai.vision.core import PILImage, TensorImage, load_image, image2tensor
 from ..core import hf_config, hf_image_processor, CheckpointError, HFInputTfm, head_architectures
 
 # %% auto #0
-__all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'HFNormalize', 'processor_gap',
-           'hf_image_tfms', 'HFImageBlock', 'plot_top_losses']
+__all__ = ['ImageReadError', 'to_rgb', 'HFImage', 'HFImageTensor', 'HFImageTfm', 'HFResizeCrop', 'HFProcessorTfm', 'HFNormalize',
+           'processor_gap', 'hf_image_tfms', 'HFImageBlock', 'plot_top_losses']
 
 # %% ../../nbs/04_vision_data.ipynb #dc37e408
 class ImageReadError(ValueError):
@@ -41,6 +41,37 @@ class HFImage(PILImage):
         if isinstance(fn, Image.Image): return cls(to_rgb(fn))
         if isinstance(fn, (np.ndarray, Tensor)): return cls(to_rgb(PILImage.create(fn)))
         raise ImageReadError(f"Cannot make an image from a {type(fn).__name__}: give a path, bytes, a PIL image or an array.")
+
+# %% ../../nbs/04_vision_data.ipynb #c650346b
+@functools.cache
+def _jpeg_decoder():
+    "torchvision's JPEG decoder (libjpeg-turbo) to RGB, upright; None in a torchvision without it (PIL decodes then)"
+    try: # imported on first use: torchvision is slow to import
+        import torchvision.io as tio # its image decoders are deprecated for TorchCodec's (torchvision 0.29), not yet removed
+        return functools.partial(tio.decode_jpeg, mode=tio.ImageReadMode.RGB, apply_exif_orientation=True)
+    except (ImportError, AttributeError): return None
+
+def _decode_jpeg(data:bytes)->Tensor:
+    "RGB bytes (3, h, w) of the JPEG `data` (raises `RuntimeError` where the decoder cannot, or there is none)"
+    dec = _jpeg_decoder()
+    if dec is None: raise RuntimeError("no JPEG decoder in this torchvision")
+    return dec(torch.frombuffer(bytearray(data), dtype=torch.uint8))
+
+class HFImageTensor(TensorImage):
+    "An RGB byte `TensorImage` (3, h, w) from what `HFImage.create` takes, JPEGs decoded straight into the tensor"
+    @classmethod
+    def create(cls, fn, **kwargs):
+        if isinstance(fn, dict) and ('bytes' in fn or 'path' in fn): # a `datasets` Image value stored undecoded
+            fn = fn['bytes'] if fn.get('bytes') is not None else fn['path']
+        data = fn if isinstance(fn, bytes) else None
+        if isinstance(fn, (str, os.PathLike)):
+            try:
+                with open(fn, 'rb') as f: data = f.read()
+            except OSError: pass # missing or unreadable: `HFImage.create` names the file
+        if data is not None and data[:3] == b'\xff\xd8\xff': # the JPEG signature
+            try: return cls(_decode_jpeg(data))
+            except RuntimeError: pass # truncated, 12-bit, ...: PIL decides, as it would without this path
+        return cls(image2tensor(HFImage.create(fn)))
 
 # %% ../../nbs/04_vision_data.ipynb #005a2732
 class HFImageTfm(DisplayedTransform, HFInputTfm):
@@ -95,15 +126,30 @@ class HFResizeCrop(HFImageTfm):
         if self.size is not None: return self.size
         return _short_edge_size(h, w, self.shortest_edge) if self.shortest_edge else (h, w)
 
-    def encodes(self, x:PILImage):
-        w, h = x.size
-        th, tw = self.size or (_short_edge_size(h, w, self.shortest_edge) if self.shortest_edge else (h, w))
-        mode = _tv_mode(self.resample) if (th, tw) != (h, w) else None
-        if mode is not None: # bilinear / bicubic: torchvision's antialiased kernels on the byte tensor (faster than PIL's)
-            t = _tv_functional().resize(image2tensor(x), [th, tw], interpolation=mode, antialias=True)
-        else: t = image2tensor(x.resize((tw, th), resample=self.resample) if (th, tw) != (h, w) else x)
+    def _target(self, h:int, w:int)->tuple:
+        "(height, width) to resize an `h` x `w` image to, before the crop"
+        return self.size or (_short_edge_size(h, w, self.shortest_edge) if self.shortest_edge else (h, w))
+
+    def _resize_crop(self, t:Tensor)->TensorImage:
+        "Resize the byte tensor `t` (3, h, w) with torchvision's antialiased kernels (faster than PIL's), then crop it"
+        h, w = t.shape[-2:]
+        th, tw = self._target(h, w)
+        if (th, tw) != (h, w): t = _tv_functional().resize(t, [th, tw], interpolation=_tv_mode(self.resample), antialias=True)
         if self.crop is not None: t = _center_crop(t, *self.crop)
         return TensorImage(t)
+
+    def _pil_resize(self, x:Image.Image)->Image.Image:
+        "`x` resized by PIL where torchvision has no matching byte kernel (nearest, Lanczos, ...)"
+        w, h = x.size
+        th, tw = self._target(h, w)
+        return x.resize((tw, th), resample=self.resample) if (th, tw) != (h, w) and _tv_mode(self.resample) is None else x
+
+    def encodes(self, x:PILImage): return self._resize_crop(image2tensor(self._pil_resize(x)))
+    def encodes(self, x:TensorImage)->TensorImage: # a byte tensor (3, h, w), as `HFImageTensor.create` makes
+        h, w = x.shape[-2:]
+        if self._target(h, w) != (h, w) and _tv_mode(self.resample) is None:
+            return self._resize_crop(image2tensor(self._pil_resize(Image.fromarray(x.permute(1, 2, 0).numpy()))))
+        return self._resize_crop(x.as_subclass(Tensor))
 
 # %% ../../nbs/04_vision_data.ipynb #a56d9e30
 def _stats(processor):
@@ -182,7 +228,13 @@ class HFNormalize(DisplayedTransform):
 
     def encodes(self, x:TensorImage):
         scale, shift = self._on(x.device)
-        return x.to(torch.float32, copy=True).mul_(scale).sub_(shift)
+        if x.device.type != 'cpu': return x.to(torch.float32, copy=True).mul_(scale).sub_(shift)
+        # on the CPU in one thread: the pass is memory-bound (one thread is as fast), and a second thread left spinning
+        # takes a core from the worker processes decoding the next batches (1.2-1.4x slower with 2 workers on 2 cores)
+        n = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try: return x.to(torch.float32, copy=True).mul_(scale).sub_(shift)
+        finally: torch.set_num_threads(n)
 
     def decodes(self, x:TensorImage):
         "Back to byte values (as fastai's `IntToFloatTensor` decodes) for showing"
@@ -249,7 +301,9 @@ def HFImageBlock(
     proc = ckpt_or_processor
     if isinstance(proc, (str, os.PathLike)): proc = _image_processor(proc, trust_remote_code=trust_remote_code, **processor_kwargs)
     item_tfms, batch_tfms = hf_image_tfms(proc, aug_tfms, tol=tol)
-    return TransformBlock(type_tfms=HFImage.create, item_tfms=item_tfms, batch_tfms=batch_tfms)
+    # the batched path resizes byte tensors, so JPEGs are decoded straight into them; the processor itself takes PIL images
+    create = HFImageTensor.create if isinstance(item_tfms[0], HFResizeCrop) else HFImage.create
+    return TransformBlock(type_tfms=create, item_tfms=item_tfms, batch_tfms=batch_tfms)
 
 # %% ../../nbs/04_vision_data.ipynb #a2bfcf2e
 @patch
