@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/cli.html.md"""
 
 # %% ../nbs/14_cli.ipynb #07fd85e4
 from __future__ import annotations
-import argparse, contextlib, importlib.util, json, sys, tempfile, time, traceback, warnings
+import contextlib, importlib.util, json, sys, tempfile, time, warnings
 from pathlib import Path
 import pandas as pd
 # fastai 2.8 compiles its activations with `torch.jit.script` when `fastai.layers` is imported, and torch 2.10+ calls that
@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     import fastai.layers
 from fastai.basics import *
 from fastai.callback.all import *
-from .core import check_number, ArgumentRangeError
+from .core import check_number
 from .files import HF_FOLDER_FILES, ADAPTER_FILES, check_target, staged_folder
 from .tasks import task_plot_files
 from .learner import HFLearner
@@ -29,7 +29,7 @@ from .assets import minilm_path, rotten_tomatoes
 
 # %% auto #0
 __all__ = ['CONLL_SUFFIXES', 'demo', 'CLIError', 'read_table', 'JSONEpochLines', 'out_files', 'check_train_args', 'train',
-           'predict', 'readable', 'main']
+           'predict', 'readable']
 
 # %% ../nbs/14_cli.ipynb #67da5a99
 def demo(
@@ -275,108 +275,3 @@ def readable(r:dict)->str:
     else: what = ' '.join(f"{k}={v:.4g}" for k, v in r.get('values', {}).items())
     x = r['input']
     return f"{what}\t{' | '.join(x) if isinstance(x, list) else x}"
-
-# %% ../nbs/14_cli.ipynb #039674d8
-class _Parser(argparse.ArgumentParser):
-    "An argument parser whose errors are one line on stderr (exit code 2), as every other user error of the command"
-    def error(self, message):
-        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr); sys.exit(2)
-
-def _ranged(kind, name:str, **limits):
-    "An argparse `type` that converts to `kind` and checks the range of argument `name` (`check_number`'s limits)"
-    def conv(s):
-        try: v = kind(s)
-        except ValueError: raise argparse.ArgumentTypeError(f"{s!r} is not {'an integer' if kind is int else 'a number'}") from None
-        try: return check_number(name, v, integer=kind is int, **limits)
-        except ArgumentRangeError as e: raise argparse.ArgumentTypeError(str(e)) from None
-    conv.__name__ = kind.__name__
-    return conv
-
-_EXIT_CODES = 'exit codes: 0 done; 2 a user error (bad argument, data, file or checkpoint: one line on stderr says what to do); 1 an internal error (a bug: please report it with the traceback)'
-
-def main(argv=None):
-    "The `fasthf` command"
-    p = _Parser(prog='fasthf', description='Fine-tune Hugging Face checkpoints the fastai way.', epilog=_EXIT_CODES)
-    sub = p.add_subparsers(dest='cmd', required=True)
-    add = sub.add_parser
-    sub.add_parser = lambda *a, **k: add(*a, epilog=_EXIT_CODES, **k)
-    d = sub.add_parser('demo', help='offline fine-tune of the packaged MiniLM on Rotten Tomatoes reviews')
-    d.add_argument('--n', type=_ranged(int, 'n', lo=10), default=5000, help='reviews used (80%% train, 20%% validation)')
-    d.add_argument('--epochs', type=_ranged(int, 'epochs', lo=1), default=2, help='epochs after unfreezing')
-    d.add_argument('--bs', type=_ranged(int, 'bs', lo=1), default=32, help='batch size')
-    d.add_argument('--max-length', type=_ranged(int, 'max_length', lo=1), default=64, help='tokens kept per review')
-    d.add_argument('--out', default=None, help='folder for the exported learner and the HF folder')
-    d.add_argument('--quiet', action='store_true', help='no progress bars')
-    d.add_argument('--overwrite', action='store_true', help='replace the files of an earlier demo in --out')
-    t = sub.add_parser('train', help='fine-tune a checkpoint on a CSV/TSV/JSONL file, a saved datasets folder or an image folder',
-                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, the task\'s plot (confusion_matrix.png, per_label_f1.png or predicted_vs_true.png), learner.pkl and hf/ to --out.')
-    t.add_argument('ckpt', help='Hub name or local folder of the checkpoint')
-    t.add_argument('data', help='CSV/TSV/JSONL file, CoNLL file (.conll: one word and its tags per line, token classification), folder saved with datasets.save_to_disk (tokens + ner_tags: token classification), or image folder (train/ and valid/ of class folders)')
-    t.add_argument('--out', default='fasthf-out', help='output folder (default: fasthf-out)')
-    t.add_argument('--text-col', action='append', dest='text_cols', help='text column; give it twice for sentence pairs')
-    t.add_argument('--label-col', action='append', dest='label_cols', help='label column (default: label); give it several times for 0/1 '
-                   'multi-label columns or several regression targets')
-    t.add_argument('--task', default=None, choices=['classification', 'multi_label', 'regression'],
-                   help='the task (default: from the labels: lists or --label-delim give multi_label, non-integer floats regression)')
-    t.add_argument('--label-delim', default=None, help="multi-label: the labels of a row in one string, split on this (e.g. ';')")
-    t.add_argument('--thresh', type=_ranged(float, 'thresh', lo=0, hi=1, lo_open=True, hi_open=True), default=0.5, help='multi-label: probability above which a label is predicted (default: 0.5)')
-    t.add_argument('--image-col', default=None, help='column of image paths (relative to the file) or dataset Image column')
-    t.add_argument('--valid-pct', type=_ranged(float, 'valid_pct', lo=0, hi=1, lo_open=True, hi_open=True), default=0.2, help='validation share when the data has no split (default: 0.2)')
-    t.add_argument('--valid-col', default=None, help='boolean column marking validation rows')
-    t.add_argument('--valid-split', default='validation', help='validation split of a saved DatasetDict')
-    t.add_argument('--epochs', type=_ranged(int, 'epochs', lo=1), default=3, help='epochs (default: 3)')
-    t.add_argument('--lr', default='auto', help="learning rate, or 'auto' for lr_find's suggestion (default)")
-    t.add_argument('--bs', type=_ranged(int, 'bs', lo=1), default=32, help='batch size (default: 32)')
-    t.add_argument('--max-length', type=_ranged(int, 'max_length', lo=1), default=None, help='longest text in tokens')
-    t.add_argument('--lora-r', type=_ranged(int, 'lora_r', lo=1), default=None, help='train LoRA adapters of this rank instead of the whole model')
-    t.add_argument('--seed', type=int, default=42, help='seed of the split and the new head')
-    t.add_argument('--quiet', '--json', action='store_true', dest='quiet', help='no progress bars: one JSON object per epoch, then the summary '
-                   '(also when the output is not a terminal)')
-    t.add_argument('--metric', action='append', dest='metrics', help="metric to report (give it several times): accuracy, f1, mcc, "
-                   "error_rate (classification); accuracy_multi, f1, f1_micro (multi-label); rmse, mae, mse, r2 (regression). Default: the task's")
-    t.add_argument('--no-freeze', action='store_false', dest='freeze', help='train the whole model from the first epoch '
-                   '(default: one epoch of the head alone first, as fine_tune)')
-    t.add_argument('--bf16', action='store_true', help='train in bfloat16 mixed precision: about 1.8x faster on CPUs with AVX-512 BF16 / AMX '
-                   'and on recent GPUs, same F1 on MiniLM / MRPC (benchmarks/train_text.py --bf16); the saved model stays fp32')
-    t.add_argument('--compile', action='store_true', dest='compile_model', help="run the model through torch.compile, text batches padded "
-                   "to multiples of 32 tokens: for GPUs; on 2 CPU cores it saved nothing in training after 20-120 s of compiling "
-                   "(benchmarks/compile.py); what is saved is the plain model")
-    t.add_argument('--overwrite', action='store_true', help='replace the files of an earlier run in --out (other files there are kept); '
-                   'without it, an --out holding them is refused before training')
-    q = sub.add_parser('predict', help='predict texts, sentence pairs or images with a trained model',
-                       description='Print one line per input: the label and its probability (single-label), the labels above the '
-                       'threshold (multi-label), or the predicted value(s) (regression), then the input; with --json, one JSON object '
-                       'per input with every probability.')
-    q.add_argument('model', help='folder written by save_pretrained (e.g. OUT/hf), or an exported .pkl (unpickled: your own files only)')
-    q.add_argument('items', nargs='*', help='texts or image paths')
-    q.add_argument('--file', default=None, help='file with one input per line (tab-separated for pairs)')
-    q.add_argument('--pair', action='store_true', help='inputs are sentence pairs')
-    q.add_argument('--json', action='store_true', help='one JSON object per input (default: one readable line per input)')
-    q.add_argument('--bs', type=_ranged(int, 'bs', lo=1), default=64, help='batch size (default: 64)')
-    a, extra = p.parse_known_args(argv)
-    if not sys.stderr.isatty(): # a log file or a pipe: no progress bars from transformers (loading and saving weights) either
-        import transformers
-        transformers.utils.logging.disable_progress_bar()
-    if extra and a.cmd == 'predict' and not any(e.startswith('-') for e in extra): a.items += extra # inputs after --pair / --file
-    elif extra: p.error(f"unrecognized arguments: {' '.join(extra)}")
-    try:
-        if a.cmd == 'demo': demo(n=a.n, epochs=a.epochs, bs=a.bs, max_length=a.max_length, out=a.out, quiet=a.quiet, overwrite=a.overwrite)
-        elif a.cmd == 'train':
-            res = train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_cols or 'label', task=a.task, label_delim=a.label_delim,
-                        thresh=a.thresh, image_col=a.image_col, valid_pct=a.valid_pct,
-                        valid_col=a.valid_col, valid_split=a.valid_split, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
-                        lora_r=a.lora_r, seed=a.seed, quiet=a.quiet, overwrite=a.overwrite, metrics=a.metrics, freeze=a.freeze,
-                        bf16=a.bf16, compile_model=a.compile_model)
-            print(json.dumps(res))
-        elif a.cmd == 'predict':
-            for r in predict(a.model, a.items, file=a.file, pair=a.pair, bs=a.bs): print(json.dumps(r) if a.json else readable(r))
-    except (ValueError, ImportError, OSError) as e: # what the user can fix: every check of fasthf raises one of these
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        print(f"fasthf: error: {msg}", file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print("fasthf: interrupted (nothing was written to --out)", file=sys.stderr); return 130
-    except Exception as e:
-        traceback.print_exc()
-        print(f"fasthf: internal error ({type(e).__name__}: {e}): this is a bug in fasthf or a library it uses, not in your input. "
-              "Please report it with the traceback above.", file=sys.stderr); return 1
-    return 0

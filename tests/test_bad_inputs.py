@@ -597,10 +597,10 @@ def test_cli_numbers_out_of_range(tmp_path, args, msg):
     assert not (tmp_path/'out').exists()
 
 def test_cli_internal_error_says_so(monkeypatch, capsys):
-    import fasthf.cli
+    import fasthf.cli, fasthf.command
     def bug(*a, **k): raise TypeError('an unexpected None')
-    monkeypatch.setattr(fasthf.cli, 'predict', bug)
-    assert fasthf.cli.main(['predict', 'x', 'a text']) == 1
+    monkeypatch.setattr(fasthf.cli, 'predict', bug) # the entry point calls the commands through fasthf.cli
+    assert fasthf.command.main(['predict', 'x', 'a text']) == 1
     err = capsys.readouterr().err
     assert 'internal error (TypeError: an unexpected None)' in err and 'not in your input' in err and 'Traceback' in err
 
