@@ -88,8 +88,10 @@ class HFDistributedDL(DistributedDL):
         return t.tolist()
 
 class HFDistributedTrainer(DistributedTrainer):
-    "fastai's `DistributedTrainer` with `HFDistributedDL`"
-    def _wrap_dl(self, dl): return dl if isinstance(dl, DistributedDL) else HFDistributedDL(dl, device=self.dls.device)
+    "fastai's `DistributedTrainer` with `HFDistributedDL`; a DataLoader that shards itself by rank (`HFStreamDL`) is left as it is"
+    def _wrap_dl(self, dl):
+        if isinstance(dl, DistributedDL) or getattr(dl, 'shards_by_rank', False): return dl
+        return HFDistributedDL(dl, device=self.dls.device)
 
 @patch
 def to_distributed(self:HFLearner, sync_bn=True, **kwargs):

@@ -397,6 +397,16 @@ def stream_rows(source)->int|None:
     try: return int(splits[str(split)].num_examples) or None
     except (KeyError, TypeError, AttributeError): return None
 
+def _check_same_order(rows:list):
+    "Raise unless every DDP process read `rows` (the first row of each) from the stream: their shares would overlap"
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()): return # no process group (yet): nothing to compare with
+    import zlib
+    mine, every = zlib.crc32(repr(rows).encode()), [None]*torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(every, mine)
+    if len(set(every)) > 1: raise ValueError("The training stream gives each process its rows in a different order, so their shares would overlap: "
+                                             "shuffle it with a seed (`IterableDataset.shuffle(seed=...)`), the same in every process, and pass the whole stream "
+                                             "to every process (not one `split_dataset_by_node` made: fasthf splits it by rank itself), or train in one process.")
+
 class HFStreamDL(HFTextDL):
     "Training batches of a stream of rows read afresh each epoch: shuffled in a buffer, then bucketed by token length within it"
     def __init__(self,
@@ -420,24 +430,39 @@ class HFStreamDL(HFTextDL):
         check_number('buffer_size', buffer_size, lo=self.bs, integer=True, hint=f'At least one batch ({self.bs} rows); 50 batches is the default.')
         store_attr('source,buffer_size'); self.n, self.res, self.sort_func, self.epoch = n_rows, [], None, 0
 
+    shards_by_rank = True # under DDP each process reads its own share of the rows: `HFDistributedTrainer` leaves it unwrapped
+
+    @property
+    def n(self)->int:
+        "Rows per epoch in this process: `n_rows`, split evenly between the processes under DDP (the remainder is not read)"
+        return self.n_rows // max(num_distrib(), 1)
+    @n.setter
+    def n(self, v): self.n_rows = v
+
     def get_idxs(self): return [] # `create_batches` reads the stream itself
     def _items(self):
-        "The items of one pass over the stream (at most `n` rows), through the `Datasets`' pipelines and `after_item`"
-        if num_distrib() > 1: raise ValueError("A stream is not sharded across processes: each would read all of it. Train on a stream in one process, "
-                                               "or from an in-memory source (`from_df` / `from_dataset`) with DDP.")
+        "The items of this process's rows of one pass over the stream (at most `n_rows` rows), through the `Datasets`' pipelines and `after_item`"
         if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.epoch) # reshuffles a `datasets` stream that was `.shuffle`d
-        k = -1
+        rank, world = rank_distrib(), max(num_distrib(), 1)
+        end, head, k = self.n * world, [], -1 # under DDP every process reads every `world`-th row of the first `end`
         for k, row in enumerate(self.source):
-            if k == self.n:
-                warnings.warn(f"This stream holds more than n_rows={self.n} rows: each epoch read the first {self.n} only. Pass the number of rows to read them all.")
+            if k == self.n_rows:
+                warnings.warn(f"This stream holds more than n_rows={self.n_rows} rows: each epoch read the first {self.n_rows} only. Pass the number of rows to read them all.")
                 return
+            if world > 1 and k < world:
+                head.append(row)
+                if k == world - 1: _check_same_order(head)
+            if k >= end or k % world != rank: continue
             try: it = self.after_item(tuple(tl.tfms(row) for tl in self.dataset.tls))
-            except SkipItemException: continue
+            except SkipItemException:
+                if world > 1: raise ValueError(f"Row {k} of the training stream was skipped (`SkipItemException`): under DDP every process must make the "
+                                               "same number of batches. Remove such rows from the stream, or train in one process.") from None
+                continue
             except (KeyError, ValueError, TypeError) as e:
                 hint = (" Its classes are the validation set's (or `vocab=`): pass `vocab=` with every class." if isinstance(e, KeyError) else '')
                 raise ValueError(f"Row {k} of the training stream: {e.args[0] if e.args else e}.{hint}") from e
             yield it
-        if k + 1 < self.n: warnings.warn(f"This stream held {k + 1} rows, not n_rows={self.n}: the epoch (and its learning-rate schedule) ended early. Pass n_rows={k + 1}.")
+        if k + 1 < self.n_rows: warnings.warn(f"This stream held {k + 1} rows, not n_rows={self.n_rows}: the epoch (and its learning-rate schedule) ended early. Pass n_rows={k + 1}.")
 
     def _shuffled(self, items):
         "`items` through a shuffle buffer of `buffer_size`: each leaves at a random time"
@@ -466,9 +491,10 @@ class HFStreamDL(HFTextDL):
     def create_batches(self, samps): yield from map(self.do_batch, self.batches())
 
     def new(self, dataset=None, **kwargs):
-        "The same stream (other settings from `kwargs`); given a `dataset` (`test_dl`, `export`'s empty one), an in-memory `HFTextDL` over it"
+        "The same stream (or `source=`, other settings from `kwargs`); given a `dataset` (`test_dl`, `export`'s empty one), an in-memory `HFTextDL` over it"
         if dataset is not None: return HFTextDL.new(self, dataset=dataset, cls=HFTextDL, **kwargs)
-        return TfmdDL.new(self, dataset=self.dataset, source=self.source, n_rows=self.n, buffer_size=self.buffer_size, **kwargs)
+        kw = dict(source=self.source, n_rows=None if 'source' in kwargs else self.n_rows, buffer_size=self.buffer_size) # another source: its own count
+        return TfmdDL.new(self, dataset=self.dataset, **merge(kw, kwargs))
 
     def pad_fraction(self, idxs=None)->float:
         "Share of pad tokens among all tokens in the batches of one epoch (reads the stream once)"
