@@ -30,7 +30,9 @@ def _ranged(kind, name:str, **limits):
 
 _EXIT_CODES = 'exit codes: 0 done; 2 a user error (bad argument, data, file or checkpoint: one line on stderr says what to do); 1 an internal error (a bug: please report it with the traceback)'
 
-def main(argv=None):
+def main(
+    argv:list|None=None, # The arguments after `fasthf` (default: the command line's, `sys.argv[1:]`)
+)->int: # The exit code: 0 done, 2 a user error, 1 an internal error, 130 interrupted
     "The `fasthf` command"
     p = _Parser(prog='fasthf', description='Fine-tune Hugging Face checkpoints the fastai way.', epilog=_EXIT_CODES)
     sub = p.add_subparsers(dest='cmd', required=True)
