@@ -12,7 +12,8 @@ from fastai.callback.schedule import ParamScheduler
 from .core import unwrap_model
 
 # %% auto #0
-__all__ = ['hf_inputs', 'model_kwargs', 'HFModelCallback', 'StopOnNaNCallback', 'TrainingLog', 'HFTrainEvalCallback']
+__all__ = ['hf_inputs', 'model_kwargs', 'without_full_mask', 'HFModelCallback', 'StopOnNaNCallback', 'TrainingLog',
+           'HFTrainEvalCallback']
 
 # %% ../nbs/07_callback.ipynb #c1744d78
 def hf_inputs(
@@ -41,6 +42,15 @@ def model_kwargs(
     kept = {k: v for k, v in inputs.items() if k in names}
     return kept if kept else inputs
 
+def without_full_mask(
+    inputs:dict, # Keyword arguments from `hf_inputs`
+)->dict: # `inputs`, less an `attention_mask` of ones on the CPU
+    "The model's keyword arguments without an attention mask that masks nothing (a batch with no padding)"
+    mask = inputs.get('attention_mask')
+    # on a GPU the check would wait for the batch to arrive: the mask stays there
+    if not isinstance(mask, Tensor) or mask.device.type != 'cpu' or not bool(mask.all()): return inputs
+    return {k: v for k, v in inputs.items() if k != 'attention_mask'}
+
 # %% ../nbs/07_callback.ipynb #a75f467d
 class HFModelCallback(Callback):
     "Turn fastai batches into transformers `model(**inputs)` calls and their outputs into logits"
@@ -68,7 +78,7 @@ class HFModelCallback(Callback):
         self._unhook() # a forward that raised may have left one
         self._hf_loss = None
         self._x = self.xb[0] # typed (`HFTextInput`...) until fastai's `CastToTensor` runs
-        self._inputs = hf_inputs(self._x, getattr(unwrap_model(self.model), 'main_input_name', 'input_ids'))
+        self._inputs = without_full_mask(hf_inputs(self._x, getattr(unwrap_model(self.model), 'main_input_name', 'input_ids')))
         self._hook = self.model.register_forward_pre_hook(self._as_keywords, with_kwargs=True, prepend=True)
 
     def after_pred(self):

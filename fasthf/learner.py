@@ -39,6 +39,11 @@ def dls_with_input_tfm(
     return type(dls)(*[swap(dl) for dl in dls.loaders], path=dls.path, device=dls.device)
 
 # %% ../nbs/10_learner.ipynb #f4fa85c5
+def _handles(cb:Callback, event_name:str)->bool:
+    "Does calling `cb` with `event_name` do anything? (`after_fit` always does: it resets `cb.run`)"
+    return (event_name == 'after_fit' or event_name in vars(cb) or hasattr(type(cb), event_name)
+            or type(cb).__call__ is not Callback.__call__)
+
 class HFLearner(Learner):
     "A `Learner` around a transformers model, for a task (`HFTask`)"
     def __init__(self, *args,
@@ -49,6 +54,32 @@ class HFLearner(Learner):
         self.task = task if task is not None else task_for_dls(self.dls)
         tec = [c for c in self.cbs if type(c) is TrainEvalCallback] # fastai's default: walks the model on every call
         if tec: self.remove_cbs(tec).add_cb(HFTrainEvalCallback())
+
+    def __call__(self, event_name):
+        "Send an event (or several): fastai's dispatch, to the callbacks that handle it"
+        for e in ([event_name] if isinstance(event_name, str) else event_name): self._call_one(e)
+
+    def _call_one(self, event_name):
+        for cb in self._handlers(event_name): cb(event_name)
+
+    def _handlers(self, event_name)->list:
+        "The callbacks, in fastai's order, that handle `event_name`; worked out once for the callbacks the learner has"
+        cbs = tuple(self.cbs)
+        cache = self.__dict__.get('_dispatch')
+        if cache is None or cache[0] != cbs: cache = self.__dict__['_dispatch'] = (cbs, {})
+        res = cache[1].get(event_name)
+        if res is None:
+            if not hasattr(event, event_name): raise Exception(f'missing {event_name}')
+            res = cache[1][event_name] = [cb for cb in self.cbs.sorted('order') if _handles(cb, event_name)]
+        return res
+
+    def add_cb(self, cb):
+        self.__dict__.pop('_dispatch', None) # holds no callback the learner no longer has (`export` pickles the learner)
+        return super().add_cb(cb)
+
+    def remove_cb(self, cb):
+        self.__dict__.pop('_dispatch', None)
+        return super().remove_cb(cb)
 
     @property
     def hf_model(self):
@@ -80,7 +111,15 @@ class HFLearner(Learner):
     def predict(self, item, rm_type_tfms=None, with_input=False):
         "fastai's `predict`, also on a raw item (a text, a pair of texts, an image: path, PIL image, array, bytes), checked first; or the task's own (token classification)"
         if rm_type_tfms is None and not with_input and (res := self.task.predict(self, item)) is not None: return res
-        return super().predict(item, rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), with_input=with_input)
+        # fastai's `predict`, but `get_preds` is told not to reorder one item (which would build a second DataLoader)
+        dl = self.dls.test_dl([item], rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), num_workers=0)
+        inp, preds, _, dec_preds = self.get_preds(dl=dl, with_input=True, with_decoded=True, reorder=False)
+        i = getattr(self.dls, 'n_inp', -1)
+        inp = (inp,) if i == 1 else tuplify(inp)
+        dec = self.dls.decode_batch(inp + tuplify(dec_preds))[0]
+        dec_inp, dec_targ = map(detuplify, [dec[:i], dec[i:]])
+        res = dec_targ, dec_preds[0], preds[0]
+        return (dec_inp,) + res if with_input else res
 
     def test_dl(self,
         items, # Raw items (texts, pairs, images), or a DataFrame / `datasets.Dataset` like the training data
