@@ -75,7 +75,7 @@ def main(
     t.add_argument('--no-freeze', action='store_false', dest='freeze', help='train the whole model from the first epoch '
                    '(default: one epoch of the head alone first, as fine_tune)')
     t.add_argument('--bf16', action='store_true', help='train in bfloat16 mixed precision: about 1.8x faster on CPUs with AVX-512 BF16 / AMX '
-                   'and on recent GPUs, same F1 on MiniLM / MRPC (benchmarks/train_text.py --bf16); the saved model stays fp32')
+                   'and on recent GPUs (far slower on other CPUs: fasthf warns there), same F1 on MiniLM / MRPC (benchmarks/train_text.py --bf16); the saved model stays fp32')
     t.add_argument('--compile', action='store_true', dest='compile_model', help="run the model through torch.compile, text batches padded "
                    "to multiples of 32 tokens: for GPUs; on 2 CPU cores it saved nothing in training after 20-120 s of compiling "
                    "(benchmarks/compile.py); what is saved is the plain model")
