@@ -14,12 +14,26 @@ def quiet():
         import datasets; datasets.logging.set_verbosity_error(); datasets.disable_progress_bars()
     except ImportError: pass
 
+def cpu_name()->str:
+    "The CPU's model name and the widest vector instructions torch uses on it (AVX2, AVX512...), with bf16 support where it has it"
+    import torch
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): name = line.split(':', 1)[1].strip(); break
+    except OSError: pass
+    caps = [torch.backends.cpu.get_cpu_capability()]
+    try:
+        if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported(): caps.append('BF16')
+    except AttributeError: pass
+    return f"{name} ({', '.join(caps)})"
+
 def machine(dev=None)->str:
-    "The machine, and the device the run used"
+    "The machine (CPU model and vector instructions, cores), and the device the run used"
     import torch
     on_gpu = torch.cuda.is_available() and (dev is None or torch.device(dev).type == 'cuda')
     dev = torch.cuda.get_device_name(0) if on_gpu else f'CPU, {torch.get_num_threads()} threads'
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
+    return f"{cpu_name()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
 
 def add_device(p):
     "`--device` on a benchmark's parser: torch's default (the GPU where there is one), or any torch device name"

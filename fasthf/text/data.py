@@ -155,8 +155,12 @@ def pad_share(batches)->float:
 
 class HFTextDL(SortedDL):
     "A `SortedDL` whose sort key is the number of tokens of each item"
-    def __init__(self, dataset, sort_func=None, res=None, **kwargs):
-        TfmdDL.__init__(self, dataset, **kwargs)
+    def __init__(self, dataset, sort_func=None, res=None,
+        num_workers:int|None=None, # Worker processes making batches (default: none on a machine without a GPU, else fastai's)
+        **kwargs
+    ):
+        if num_workers is None and not torch.cuda.is_available(): num_workers = 0 # workers take the cores the model trains on
+        TfmdDL.__init__(self, dataset, num_workers=num_workers, **kwargs)
         self.sort_func = sort_func
         if res is None and len(self.dataset) <= 1: res = [0]*len(self.dataset) # one item (`predict`): nothing to sort
         if res is None: res = self._token_lengths() if sort_func is None else [sort_func(self.do_item(i)) for i in range_of(self.dataset)]
