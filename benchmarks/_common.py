@@ -52,7 +52,7 @@ def table(rows, cols):
 
 def report(name, res, dev=None):
     "The last line of every benchmark: one JSON object"
-    res = dict(benchmark=name, machine=machine(dev), date=time.strftime('%Y-%m-%d'), **({'device': str(dev)} if dev is not None else {}), **res)
+    res = dict(benchmark=name, machine=machine(dev), cpu=cpu_name(), date=time.strftime('%Y-%m-%d'), **({'device': str(dev)} if dev is not None else {}), **res)
     print(json.dumps(res))
     out = Path(os.environ.get('FASTHF_BENCH_OUT', ROOT/'benchmarks'/'results')) # smoke runs write elsewhere
     out.mkdir(parents=True, exist_ok=True)

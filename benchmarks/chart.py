@@ -28,8 +28,12 @@ def main():
         ax.plot([k-0.4, k+0.4], [target, target], 'k--', lw=1)
         ax.text(k, val, f'{val:.2f}', ha='center', va='bottom', fontsize=8)
     ax.set_xticks(range(len(rows))); ax.set_xticklabels([r[0] for r in rows], fontsize=7)
-    ax.set_ylabel('ratio (dashed: target)'); dates = sorted({r['date'] for r in (t, i, im, v, l)})
-    ax.set_title(f"fasthf benchmarks, runs of {' to '.join(dict.fromkeys([dates[0], dates[-1]]))}, {t['machine']}", fontsize=9)
+    ax.set_ylabel('ratio (dashed: target)')
+    # the runs may come from different days and machines: each one's date and CPU
+    runs = {}
+    for name, r in (('training', t), ('inference', i), ('import', im), ('vision', v), ('LoRA', l)):
+        runs.setdefault((r['date'], r.get('cpu') or r['machine'].split(',')[0]), []).append(name)
+    ax.set_title('fasthf benchmarks: ' + '; '.join(f"{'/'.join(n)} {d} on {m}" for (d, m), n in runs.items()), fontsize=8)
     fig.tight_layout(); fig.savefig(res/'ratios.png', dpi=110)
     print(res/'ratios.png')
 
