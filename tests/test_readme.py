@@ -153,6 +153,7 @@ def test_code_span_names():
              'opt_func', 'mom',  # a `Learner` argument and an optimizer hyper-parameter
              'backend', 'dynamic', 'pad_to_multiple_of',  # arguments of `learn.compile()` / `torch.compile`
              'input_ids', 'decode_batch',  # a model input, a fastai `DataLoaders` method
-             'n_train', 'buffer_size'}  # arguments of `from_stream`
+             'n_train', 'buffer_size',  # arguments of `from_stream`
+             'num_workers'}  # a fastai `DataLoader` argument
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"
