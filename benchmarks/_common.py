@@ -22,18 +22,16 @@ def cpu_name()->str:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
             if line.startswith('model name'): name = line.split(':', 1)[1].strip(); break
     except OSError: pass
-    caps = [torch.backends.cpu.get_cpu_capability()]
-    try:
-        if torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported(): caps.append('BF16')
-    except AttributeError: pass
+    from fasthf.training import cpu_has_bf16
+    caps = [torch.backends.cpu.get_cpu_capability()] + (['BF16'] if cpu_has_bf16() else [])
     return f"{name} ({', '.join(caps)})"
 
-def machine(dev=None)->str:
-    "The machine (CPU model and vector instructions, cores), and the device the run used"
+def machine(dev=None, cpu:str|None=None)->str:
+    "The machine (CPU model and vector instructions, cores: `cpu_name()` unless given), and the device the run used"
     import torch
     on_gpu = torch.cuda.is_available() and (dev is None or torch.device(dev).type == 'cuda')
     dev = torch.cuda.get_device_name(0) if on_gpu else f'CPU, {torch.get_num_threads()} threads'
-    return f"{cpu_name()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
+    return f"{cpu or cpu_name()}, {os.cpu_count()} cores; {dev}; torch {torch.__version__}"
 
 def add_device(p):
     "`--device` on a benchmark's parser: torch's default (the GPU where there is one), or any torch device name"
@@ -52,7 +50,8 @@ def table(rows, cols):
 
 def report(name, res, dev=None):
     "The last line of every benchmark: one JSON object"
-    res = dict(benchmark=name, machine=machine(dev), cpu=cpu_name(), date=time.strftime('%Y-%m-%d'), **({'device': str(dev)} if dev is not None else {}), **res)
+    cpu = cpu_name()
+    res = dict(benchmark=name, machine=machine(dev, cpu), cpu=cpu, date=time.strftime('%Y-%m-%d'), **({'device': str(dev)} if dev is not None else {}), **res)
     print(json.dumps(res))
     out = Path(os.environ.get('FASTHF_BENCH_OUT', ROOT/'benchmarks'/'results')) # smoke runs write elsewhere
     out.mkdir(parents=True, exist_ok=True)
