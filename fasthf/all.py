@@ -14,12 +14,16 @@ from fastai.vision.core import *
 from fastai.interpret import *
 from fastai.distributed import rank_distrib, num_distrib
 from fastai.callback.wandb import WandbCallback
+from .registry import *
 from .core import *
 from .files import *
 from .tasks import *
 from .sources import *
 from .text.data import *
+from .text.stream import *
 from .text.learner import *
+from .text.entities import *
+from .text.words import *
 from .text.tags import *
 from .vision.data import *
 from .vision.learner import *

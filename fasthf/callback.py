@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools, inspect, itertools, warnings
 from fastai.basics import *
 from fastai.callback.schedule import ParamScheduler
-from .core import unwrap_model
+from .core import unwrap_model, logits_of
 
 # %% auto #0
-__all__ = ['hf_inputs', 'model_kwargs', 'without_full_mask', 'HFModelCallback', 'StopOnNaNCallback', 'TrainingLog',
-           'HFTrainEvalCallback']
+__all__ = ['hf_inputs', 'model_kwargs', 'without_full_mask', 'HFModelCallback', 'PadTokenOutputs', 'StopOnNaNCallback',
+           'TrainingLog', 'HFTrainEvalCallback']
 
 # %% ../nbs/07_callback.ipynb #c1744d78
 def hf_inputs(
@@ -85,10 +85,8 @@ class HFModelCallback(Callback):
         self._unhook()
         out = self.pred
         if self.use_hf_loss: self._hf_loss = out.get('loss') if isinstance(out, dict) else None
-        if isinstance(out, dict): self.learn.pred = out['logits'] if 'logits' in out else next(v for v in out.values() if isinstance(v, Tensor))
-        else: self.learn.pred = out[0] if isinstance(out, tuple) else out
-        task = getattr(self.learn, 'task', None) # an `HFLearner`'s task decides what loss and metrics see (a regression `y_range`)
-        if task is not None: self.learn.pred = task.model_outputs(self.learn.pred)
+        task = getattr(self.learn, 'task', None) # an `HFLearner`'s task decides what loss and metrics see of the `ModelOutput`
+        self.learn.pred = task.outputs(out) if task is not None else logits_of(out)
 
     def after_loss(self):
         # `get_preds(with_loss=True)` asks for one loss per item: fastai's unreduced loss is kept then
@@ -98,6 +96,26 @@ class HFModelCallback(Callback):
 
     def after_cancel_batch(self): self._unhook()
     def after_fit(self): self._unhook()
+
+# %% ../nbs/07_callback.ipynb #ce1b1e38
+class PadTokenOutputs(Callback):
+    "While `get_preds` gathers them, pad each batch's per-token outputs and per-token targets (`-100`) to `max_length`, so that all batches concatenate"
+    order = 2 # after `HFModelCallback` (1) has taken the outputs
+    def __init__(self,
+        pred_value:float=0., # What padded positions of the outputs hold
+    ): store_attr()
+    def _pad(self, t, n, value):
+        k = n - t.shape[1]
+        side = (k, 0) if self.learn.input_tfm.tokenizer.padding_side == 'left' else (0, k)
+        return retain_type(F.pad(t.as_subclass(Tensor), (0, 0) * (t.dim() - 2) + side, value=value), t)
+    def after_loss(self):
+        if self.training or not hasattr(self.learn, 'gather_preds') or getattr(self.learn, 'input_tfm', None) is None: return
+        n, pred = self.learn.input_tfm.max_length, self.learn.pred
+        if not isinstance(pred, Tensor) or pred.dim() != 3: return # (batch, tokens, outputs per token)
+        length = pred.shape[1] # the batch's tokens
+        if length >= n: return
+        self.learn.pred = self._pad(pred, n, self.pred_value)
+        self.learn.yb = tuple(self._pad(y, n, -100) if isinstance(y, Tensor) and y.dim() >= 2 and y.shape[1] == length else y for y in self.learn.yb)
 
 # %% ../nbs/07_callback.ipynb #7cde0b32
 class StopOnNaNCallback(Callback):

@@ -1,4 +1,4 @@
-"""`fasthf train` (a checkpoint and a CSV / TSV / JSONL file, a saved `datasets` folder or an image folder), `fasthf predict`, and `fasthf demo`: the offline end-to-end fine-tune of a real pretrained MiniLM on real movie reviews.
+"""`fasthf train` (a checkpoint and a CSV / TSV / JSONL file, a CoNLL file, a saved `datasets` folder or an image folder) and `fasthf predict`: both only ask the registry (`fasthf.registry`) which one-liner reads the data and which task prints a prediction, so a new task needs no edit here.
 
 Docs: https://github.com/fasthf/fasthf/cli.html.md"""
 
@@ -19,86 +19,18 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import check_number
 from .files import HF_FOLDER_FILES, ADAPTER_FILES, check_target, staged_folder
+from .registry import cli_learners, all_tasks
+from .sources import DataFile
 from .tasks import task_plot_files
 from .learner import HFLearner
-from .text.learner import SequenceClassificationLearner
-from .text.tags import TokenClassificationLearner
-from .vision.learner import ImageClassificationLearner
 from .lora import LoRACallback
-from .assets import minilm_path, rotten_tomatoes
 
 # %% auto #0
-__all__ = ['CONLL_SUFFIXES', 'demo', 'CLIError', 'read_table', 'JSONEpochLines', 'out_files', 'check_train_args', 'train',
-           'predict', 'readable']
-
-# %% ../nbs/14_cli.ipynb #67da5a99
-def demo(
-    n:int=5000, # Reviews used (80% train / 20% validation)
-    epochs:int=2, # Epochs after unfreezing
-    bs:int=32, # Batch size
-    max_length:int=64, # Tokens kept per review
-    out:str|None=None, # Folder for the exported learner and HF folder (a temporary one if None)
-    ckpt:str|None=None, # Checkpoint (default: the packaged pretrained MiniLM)
-    quiet:bool=False, # No progress bars
-    overwrite:bool=False, # Replace the files of an earlier demo in `out`
-)->dict: # Metrics and timings
-    "Fine-tune the packaged MiniLM on Rotten Tomatoes fresh/rotten, offline, and report what it reached"
-    t0 = time.time()
-    out = Path(out or tempfile.mkdtemp(prefix='fasthf-demo-'))
-    check_target(out, ('rotten.pkl',) + tuple(f'rotten-hf/{p}' for p in HF_FOLDER_FILES), overwrite, what='fasthf demo', flag='--overwrite')
-    df = rotten_tomatoes(n)
-    ckpt = ckpt or str(minilm_path())
-    print(f"Data: {len(df)} Rotten Tomatoes reviews ({(df.label=='fresh').mean():.0%} fresh); checkpoint: {ckpt}")
-    learn = SequenceClassificationLearner.from_df(df, ckpt, text_cols='text', label_col='label', bs=bs, max_length=max_length,
-                                                  metrics=[accuracy, F1Score(pos_label=0)])
-    ctx = learn.no_bar if quiet else contextlib.nullcontext
-    with ctx():
-        lr = learn.lr_find(show_plot=False).valley
-        print(f"lr_find valley: {lr:.2e}")
-        learn.fit_one_cycle(1, lr)
-        learn.unfreeze()
-        learn.fit_one_cycle(epochs, slice(lr/100, lr/10))
-    loss, acc, f1 = learn.validate()
-    learn.export(out/'rotten.pkl')
-    learn.save_pretrained(out/'rotten-hf', overwrite=overwrite)
-    reloaded = load_learner(out/'rotten.pkl')
-    examples = ["A moving, beautifully acted film that stays with you.", "Dull, predictable and far too long."]
-    print(f"validation accuracy {acc:.4f}, F1 (fresh) {f1:.4f}, loss {loss:.4f}")
-    for s in examples:
-        lbl, _, p = reloaded.predict(s)
-        print(f"  {lbl:>6} ({p.max():.2f})  {s}")
-    res = dict(accuracy=float(acc), f1=float(f1), valid_loss=float(loss), lr=float(lr), n=len(df), seconds=round(time.time()-t0, 1),
-               export=str(out/'rotten.pkl'), hf_folder=str(out/'rotten-hf'))
-    print(json.dumps(res))
-    return res
+__all__ = ['CLIError', 'JSONEpochLines', 'out_files', 'check_train_args', 'train', 'predict', 'readable']
 
 # %% ../nbs/14_cli.ipynb #e570f339
 class CLIError(ValueError):
     "A bad command-line argument"
-
-def read_table(path)->pd.DataFrame:
-    "A DataFrame from a CSV, TSV or JSON-lines file"
-    path = Path(path)
-    if path.suffix in ('.csv',): return pd.read_csv(path)
-    if path.suffix in ('.tsv', '.tab'): return pd.read_csv(path, sep='\t')
-    if path.suffix in ('.jsonl', '.json'): return pd.read_json(path, lines=path.suffix == '.jsonl')
-    raise CLIError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
-
-CONLL_SUFFIXES = ('.conll', '.conllu', '.iob', '.bio') # files of one word and its tags per line: token classification
-
-def _is_sequence(feature)->bool:
-    "Is a `datasets` feature a sequence (a list of values per row: one tag per word)?"
-    return type(feature).__name__ in ('Sequence', 'List', 'LargeList')
-
-def _is_saved_dataset(path:Path)->bool:
-    return (path/'dataset_dict.json').exists() or (path/'dataset_info.json').exists() or (path/'state.json').exists()
-
-def _text_cols(columns, given):
-    cols = list(columns)
-    if given: return given
-    for c in (['text'], ['sentence'], ['sentence1', 'sentence2']):
-        if all(o in cols for o in c): return c
-    raise CLIError(f"Which column holds the text? Pass --text-col (twice for pairs); the columns are {cols}.")
 
 class JSONEpochLines(Callback):
     "Print each epoch as one JSON object with named fields (`fasthf train --quiet`, or output that is not a terminal)"
@@ -171,30 +103,12 @@ def train(
     if not data.exists(): raise CLIError(f"{str(data)!r} does not exist: pass a data file or folder.")
     label_col = label_col[0] if isinstance(label_col, (list, tuple)) and len(label_col) == 1 else label_col
     common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
-    labels = dict(label_col=label_col, task=task, label_delim=label_delim, thresh=thresh)
-    if data.is_dir() and not _is_saved_dataset(data):
-        valid = 'valid' if (data/'valid').is_dir() else None
-        learn = ImageClassificationLearner.from_folder(data, ckpt, valid_pct=None if valid else valid_pct, **common)
-    elif data.is_dir():
-        import datasets
-        ds = datasets.load_from_disk(str(data))
-        cols = ds.column_names if hasattr(ds, 'features') else next(iter(ds.values())).column_names
-        feats = ds.features if hasattr(ds, 'features') else next(iter(ds.values())).features
-        img = image_col or next((c for c in cols if type(feats[c]).__name__ == 'Image'), None)
-        tags = label_col if isinstance(label_col, str) and label_col in cols and label_col != 'label' else 'ner_tags' if 'ner_tags' in cols else None
-        if img: learn = ImageClassificationLearner.from_dataset(ds, ckpt, image_col=img, valid_split=valid_split, valid_pct=valid_pct, **labels, **common)
-        elif 'tokens' in cols and tags and _is_sequence(feats[tags]): # words and one tag per word (CoNLL-2003 on the Hub: tokens, ner_tags)
-            learn = TokenClassificationLearner.from_dataset(ds, ckpt, tags_col=tags, valid_split=valid_split, valid_pct=valid_pct, max_length=max_length, **common)
-        else: learn = SequenceClassificationLearner.from_dataset(ds, ckpt, text_cols=_text_cols(cols, text_cols), valid_split=valid_split,
-                                                                 valid_pct=valid_pct, max_length=max_length, **labels, **common)
-    elif data.suffix.lower() in CONLL_SUFFIXES:
-        learn = TokenClassificationLearner.from_conll(data, ckpt, valid_pct=valid_pct, max_length=max_length, **common)
-    else:
-        df = read_table(data)
-        if image_col: learn = ImageClassificationLearner.from_df(df, ckpt, image_col=image_col, folder=data.parent, valid_col=valid_col,
-                                                                 valid_pct=valid_pct, **labels, **common)
-        else: learn = SequenceClassificationLearner.from_df(df, ckpt, text_cols=_text_cols(df.columns, text_cols), valid_col=valid_col,
-                                                            valid_pct=valid_pct, max_length=max_length, **labels, **common)
+    opts = dict(text_cols=text_cols, label_col=label_col, task=task, label_delim=label_delim, thresh=thresh, image_col=image_col,
+                valid_pct=valid_pct, valid_col=valid_col, valid_split=valid_split, max_length=max_length)
+    source = DataFile(data)
+    learn = next((l for cls in cli_learners() if (l := cls.from_cli(source, ckpt, opts, **common)) is not None), None)
+    if learn is None: raise CLIError(f"{str(data)!r}: no fasthf learner reads this data: pass a .csv, .tsv or .jsonl file, a CoNLL file, "
+                                     "a folder saved with `datasets`' save_to_disk, or an image folder.")
     if metrics: learn.metrics = learn.task.metrics_named(metrics)
     if bf16: learn.to_bf16()
     if compile_model: learn.compile()
@@ -256,9 +170,7 @@ def predict(
         if len(items) % 2: raise CLIError(f"--pair takes inputs two by two; got {len(items)}.")
         items = [(items[i], items[i+1]) for i in range(0, len(items), 2)]
     if not items: raise CLIError("Nothing to predict: pass texts or image paths, or --file.")
-    if learn.image_processor is not None:
-        missing = [o for o in items if not Path(o).exists()]
-        if missing: raise CLIError(f"Image {missing[0]!r} does not exist.")
+    for o in items: learn.input_tfm.check_input(o, learn.dls) # the modality names a wrong input (a pair for a single-text model, an image that does not exist)
     with learn.no_bar():
         if (many := learn.task.predict_many(learn, items)) is not None: # a task with its own predictions (token classification: entities)
             return [dict(input=str(o), **learn.task.report(r)) for o, r in zip(items, many)]
@@ -267,11 +179,8 @@ def predict(
 
 # %% ../nbs/14_cli.ipynb #50e7ffd2
 def readable(r:dict)->str:
-    "One line for a prediction of `predict`: label and probability, labels above the threshold, or values; then the input"
-    if 'label' in r: what = f"{r['label']} ({r['probability']:.2f})"
-    elif 'labels' in r: what = ', '.join(r['labels']) or '(no label)'
-    elif 'value' in r: what = f"{r['value']:.4g}"
-    elif 'entities' in r: what = '; '.join(f"{e['entity_group']} {e['word']} ({e['score']:.2f})" for e in r['entities']) or '(no entity)'
-    else: what = ' '.join(f"{k}={v:.4g}" for k, v in r.get('values', {}).items())
+    "One line for a prediction of `predict`, as the task whose prediction it is writes it (`HFTask.readable`); then the input"
+    what = next((w for t in all_tasks().values() if (w := t.readable(r)) is not None), None)
+    if what is None: what = json.dumps({k: v for k, v in r.items() if k != 'input'})
     x = r['input']
     return f"{what}\t{' | '.join(x) if isinstance(x, list) else x}"

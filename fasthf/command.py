@@ -7,6 +7,7 @@ Docs: https://github.com/fasthf/fasthf/command.html.md"""
 # %% ../nbs/14a_command.ipynb #f5a8cad2
 from __future__ import annotations
 import argparse, json, sys, traceback
+from .registry import TASK_ALIASES # names only: imports neither torch nor fastai
 
 # %% auto #0
 __all__ = ['main']
@@ -54,7 +55,7 @@ def main(
     t.add_argument('--text-col', action='append', dest='text_cols', help='text column; give it twice for sentence pairs')
     t.add_argument('--label-col', action='append', dest='label_cols', help='label column (default: label); give it several times for 0/1 '
                    'multi-label columns or several regression targets')
-    t.add_argument('--task', default=None, choices=['classification', 'multi_label', 'regression'],
+    t.add_argument('--task', default=None, choices=sorted(TASK_ALIASES),
                    help='the task (default: from the labels: lists or --label-delim give multi_label, non-integer floats regression)')
     t.add_argument('--label-delim', default=None, help="multi-label: the labels of a row in one string, split on this (e.g. ';')")
     t.add_argument('--thresh', type=_ranged(float, 'thresh', lo=0, hi=1, lo_open=True, hi_open=True), default=0.5, help='multi-label: probability above which a label is predicted (default: 0.5)')
@@ -99,7 +100,9 @@ def main(
     if extra and a.cmd == 'predict' and not any(e.startswith('-') for e in extra): a.items += extra # inputs after --pair / --file
     elif extra: p.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        if a.cmd == 'demo': cli.demo(n=a.n, epochs=a.epochs, bs=a.bs, max_length=a.max_length, out=a.out, quiet=a.quiet, overwrite=a.overwrite)
+        if a.cmd == 'demo':
+            from fasthf.demo import demo
+            demo(n=a.n, epochs=a.epochs, bs=a.bs, max_length=a.max_length, out=a.out, quiet=a.quiet, overwrite=a.overwrite)
         elif a.cmd == 'train':
             res = cli.train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_cols or 'label', task=a.task, label_delim=a.label_delim,
                         thresh=a.thresh, image_col=a.image_col, valid_pct=a.valid_pct,

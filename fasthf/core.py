@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextlib, copy, logging, math, numbers, os, json, re, warnings
 from pathlib import Path
 from .files import read_json
+from .registry import register_modality
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 # %% auto #0
-__all__ = ['MODALITY_MODULES', 'CheckpointError', 'ArgumentRangeError', 'check_number', 'auto_class', 'head_architectures',
-           'checkpoint_source', 'hf_config', 'check_head', 'hf_tokenizer', 'hf_image_processor', 'hf_model',
-           'report_new_weights', 'unwrap_model', 'HFInputTfm', 'input_tfm_class', 'dls_input_tfm']
+__all__ = ['CheckpointError', 'ArgumentRangeError', 'check_number', 'auto_class', 'head_architectures', 'checkpoint_source',
+           'hf_config', 'check_head', 'hf_tokenizer', 'hf_image_processor', 'hf_model', 'report_new_weights',
+           'unwrap_model', 'logits_of', 'HFInputTfm', 'dls_input_tfm', 'dls_with_input_tfm']
 
 # %% ../nbs/00_core.ipynb #cb0d53f5
 class _Transformers:
@@ -259,16 +260,20 @@ def unwrap_model(model):
     while isinstance(model, (DataParallel, DistributedDataParallel)): model = model.module
     return model.get_base_model() if hasattr(model, 'get_base_model') else model
 
-# %% ../nbs/00_core.ipynb #f912af4b
-MODALITY_MODULES = {'words': 'fasthf.text.tags', 'text': 'fasthf.text.data', 'vision': 'fasthf.vision.data'} # words (pre-split, token classification) first: a folder without fasthf.json is words only if its head tags tokens
+def logits_of(
+    out, # What a model returned: a `ModelOutput` (a dict), a tuple, or a tensor
+): # Its `logits`, else its first tensor
+    "The main output of a model call: `logits` where the output has them (a task with other outputs reads the `ModelOutput` itself)"
+    if isinstance(out, dict): return out['logits'] if 'logits' in out else next(v for v in out.values() if hasattr(v, 'shape'))
+    return out[0] if isinstance(out, tuple) else out
 
+# %% ../nbs/00_core.ipynb #f912af4b
 class HFInputTfm:
     "The input side of a modality: found in the DataLoaders by `dls_input_tfm`, asked by the learner, callback and saving"
-    modality:str|None = None # Set by each modality's transform class ('text', 'vision')
-    _registry = {}
+    modality:str|None = None # Set by each modality's transform class ('text', 'vision'): defining the class registers it
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if 'modality' in cls.__dict__ and cls.modality: HFInputTfm._registry[cls.modality] = cls
+        if cls.__dict__.get('modality'): register_modality(cls, cls.modality)
 
     def is_raw(self, item)->bool:
         "Is `item` a raw input of this modality (not a row of the training data)?"
@@ -289,6 +294,9 @@ class HFInputTfm:
     def meta(self, dls)->dict:
         "Settings written to `fasthf.json` and read back by `rebuild`"
         return {}
+    def card_inputs(self, dls)->tuple:
+        "(what `pipeline(...)` takes, what `learn.predict` takes): one example input of each, as Python source, for the model card"
+        raise NotImplementedError(f"{type(self).__name__} must give an example input for the model card")
     @classmethod
     def rebuild(cls, src, meta:dict)->tuple:
         "(DataBlock piece, `get_x`, one placeholder raw input) for DataLoaders around the checkpoint in `src`"
@@ -298,19 +306,20 @@ class HFInputTfm:
         "Is a checkpoint with this config (saved without `fasthf.json`) of this modality?"
         return False
 
-def input_tfm_class(
-    modality:str, # A key of `MODALITY_MODULES`
-)->type:
-    "The `HFInputTfm` class of `modality`, importing its module if needed"
-    if modality not in HFInputTfm._registry:
-        if modality not in MODALITY_MODULES: raise CheckpointError(f"Unknown modality {modality!r}: fasthf knows {list(MODALITY_MODULES)}.")
-        import importlib
-        importlib.import_module(MODALITY_MODULES[modality])
-    return HFInputTfm._registry[modality]
-
 def dls_input_tfm(dls)->HFInputTfm|None:
     "The `HFInputTfm` of `dls` (the modality's transform its DataBlock piece added), or None"
     for name in ('after_item', 'before_batch', 'after_batch'):
         for f in getattr(dls.train, name).fs:
             if isinstance(f, HFInputTfm): return f
     return None
+
+def dls_with_input_tfm(
+    dls, # DataLoaders holding `old`
+    old:HFInputTfm, # The input transform to replace
+    new:HFInputTfm, # Its replacement
+): # New DataLoaders on the same datasets (`dls` is not changed)
+    "DataLoaders like `dls` with `new` in place of `old`"
+    def swap(dl):
+        kw = {n: [new if f is old else f for f in getattr(dl, n).fs] for n in ('after_item', 'before_batch', 'after_batch')}
+        return dl.new(**kw)
+    return type(dls)(*[swap(dl) for dl in dls.loaders], path=dls.path, device=dls.device)

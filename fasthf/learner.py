@@ -11,32 +11,24 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
 from .files import HF_FOLDER_FILES, staged_folder, staged_file, read_json
-from .tasks import HFTask, task_for_dls, task_from_config, task_named
+from .registry import modality_class, all_modalities, task_class
+from .tasks import HFTask, task_for_dls, task_from_config
 from .sources import TargetSpec, check_split
 from .callback import HFModelCallback, StopOnNaNCallback, HFTrainEvalCallback, TrainingLog
 from .splitters import HFSplitter, hf_splitter
 from .optimizer import FusedAdam
+from .training import DeviceMixedPrecision, HFDistributedTrainer, padded_for_compile, compile_forward
 
 # %% auto #0
-__all__ = ['dls_with_input_tfm', 'HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
+__all__ = ['HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
 
 # %% ../nbs/10_learner.ipynb #0bae58a8
 def _input_tfm(dls)->HFInputTfm:
     tfm = dls_input_tfm(dls)
-    if tfm is None: raise ValueError("These DataLoaders hold no fasthf block: build them with `HFTextBlock(ckpt)` for texts or "
-                                     "`HFImageBlock(ckpt)` for images.")
+    if tfm is None:
+        blocks = ', '.join(f'`{c.block}`' for c in all_modalities().values() if getattr(c, 'block', None))
+        raise ValueError(f"These DataLoaders hold no fasthf block: build them with the block of their kind of input ({blocks}).")
     return tfm
-
-def dls_with_input_tfm(
-    dls:DataLoaders, # DataLoaders holding `old`
-    old:HFInputTfm, # The input transform to replace
-    new:HFInputTfm, # Its replacement
-)->DataLoaders: # New DataLoaders on the same datasets (`dls` is not changed)
-    "DataLoaders like `dls` with `new` in place of `old`"
-    def swap(dl):
-        kw = {n: [new if f is old else f for f in getattr(dl, n).fs] for n in ('after_item', 'before_batch', 'after_batch')}
-        return dl.new(**kw)
-    return type(dls)(*[swap(dl) for dl in dls.loaders], path=dls.path, device=dls.device)
 
 # %% ../nbs/10_learner.ipynb #f4fa85c5
 def _handles(cb:Callback, event_name:str)->bool:
@@ -135,6 +127,46 @@ class HFLearner(Learner):
                 for o in items[1:]: self.input_tfm.check_input(o, self.dls)
         return self.dls.test_dl(items, rm_type_tfms=rm_type_tfms, **kwargs)
 
+    def to_bf16(self):
+        "Train with bfloat16 mixed precision on the DataLoaders' device (CPU or GPU): `DeviceMixedPrecision`"
+        return self.add_cb(DeviceMixedPrecision(amp_mode='bf16'))
+
+    def to_fp16(self, **kwargs):
+        "Train with float16 mixed precision and gradient scaling (CUDA only): `DeviceMixedPrecision`"
+        return self.add_cb(DeviceMixedPrecision(amp_mode='fp16', **kwargs))
+
+    def compile(self,
+        pad_to_multiple_of:int|None=32, # Pad text batches to a multiple of this many tokens so that few shapes are compiled (None: as they are)
+        **kwargs # Passed to `torch.compile` (`mode`, `backend`, `dynamic`, `fullgraph`...)
+    ):
+        "Run the model's forward through `torch.compile`, text batches padded so that shapes (and recompilations) stay few"
+        tfm = self.input_tfm
+        if (new := padded_for_compile(tfm, pad_to_multiple_of)) is not tfm: self.dls = dls_with_input_tfm(self.dls, tfm, new)
+        compile_forward(self.hf_model, **kwargs)
+        return self
+
+    def to_distributed(self, sync_bn=True, **kwargs):
+        "Add `HFDistributedTrainer` (what fastai's `distrib_ctx` calls); without CUDA, Accelerate is told to run DDP on CPUs (gloo)"
+        if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
+        self.add_cb(HFDistributedTrainer(sync_bn, **kwargs))
+        if rank_distrib(): self.remove_cb(ProgressCallback)
+        return self
+
+    def gather_args(self)->dict:
+        "The learner's settings for a W&B config (fastai's `WandbCallback` asks): callbacks' arguments, input shape, batch size, parameters, freezing"
+        def simple(cb):
+            try: kw = init_args(cb)
+            except TypeError: kw = {}
+            return {k: v for k, v in kw.items() if isinstance(v, (int, float, str, bool, type(None)))} or True
+        args = {f'{cb}': simple(cb) for cb in self.cbs}
+        with ignore_exceptions():
+            xb = self.dls.valid.one_batch()[0]
+            args.update({f'input 1 dim {i+1}': d for i, d in enumerate(xb.shape)})
+        args.update({'batch size': self.dls.bs, 'batch per epoch': len(self.dls.train), 'model parameters': sum(p.numel() for p in self.model.parameters()),
+                     'device': self.dls.device.type if self.dls.device is not None else 'cpu', 'model': type(self.model).__name__})
+        if self.opt is not None: args.update({'frozen': bool(self.opt.frozen_idx), 'frozen idx': self.opt.frozen_idx})
+        return args
+
     def export(self,
         fname='export.pkl', # File to write, relative to `learn.path` (replaced if it exists, atomically)
         **kwargs # Passed to fastai's `export` (`pickle_module`, `pickle_protocol`)
@@ -183,7 +215,7 @@ class HFLearner(Learner):
         meta = read_json(Path(src)/'fasthf.json', "Save the folder again with `learn.save_pretrained`.") if (Path(src)/'fasthf.json').exists() else {}
         modality = meta.get('modality') or _guess_modality(config)
         task = task_from_config(config, meta)
-        block, x = input_tfm_class(modality).rebuild(src, meta)
+        block, x = modality_class(modality).rebuild(src, meta)
         # rows are dicts, so that fastai's `test_dl` tells them from raw inputs (a pair of texts is a tuple) and skips `get_x` for those
         rows = [{'x': x, 'y': y} for y in task.placeholder_targets()]
         dls = DataBlock(blocks=(block, task.target_block()), get_x=ItemGetter('x'), get_y=ItemGetter('y'),
@@ -193,9 +225,11 @@ class HFLearner(Learner):
         return learn
 
 def _guess_modality(config)->str:
-    "The modality of a checkpoint saved without `fasthf.json` (text unless only an image modality claims it)"
-    claims = [m for m in MODALITY_MODULES if input_tfm_class(m).handles(config)]
-    return claims[0] if claims else 'text'
+    "The modality of a checkpoint saved without `fasthf.json`: the first registered one that `handles` its config"
+    name = next((n for n, c in all_modalities().items() if c.handles(config)), None)
+    if name is None: raise CheckpointError(f"fasthf cannot tell what inputs a {config.model_type!r} checkpoint saved without fasthf.json takes "
+                                           f"(it knows {list(all_modalities())}): save it with `learn.save_pretrained`, or build its learner with `hf_learner`.")
+    return name
 
 # %% ../nbs/10_learner.ipynb #7d8a903b
 def _check_problem_type(config, task:HFTask, ckpt):
@@ -267,7 +301,7 @@ def learner_from_source(
     dblock = DataBlock(blocks=(x_block, target.y_block), get_x=get_x, get_y=target.get_y, splitter=lambda _: splits)
     if seed is not None: set_seed(seed)
     dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
-    if task is None: task = task_named(target.task).from_dls(dls, **target.task_kwargs)
+    if task is None: task = task_class(target.task).from_dls(dls, **target.task_kwargs)
     print(target.message if task.name == target.task else f"fasthf: {task.name} (the task given)")
     return hf_learner(dls, ckpt, task=task, learner_cls=cls, **kwargs)
 
@@ -323,10 +357,8 @@ def model_card(
     lines += ['', '## Results (validation, after the last fit)', '']
     lines += (['| metric | value |', '|---|---|'] + [f'| {n} | {v:.4f} |' for n, v in results.items()]) if results else ['None recorded.']
     lines += ['', '## Versions', '', ', '.join(f'{p} {_version(p)}' for p in ('fasthf', 'transformers', 'fastai', 'torch')), '']
-    raw = "'a sentence'" if tfm.modality == 'text' else "'image.jpg'"
-    lines += ['## Use', '', '```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({raw})', '```', '',
-              '```python', 'from fasthf.all import HFLearner', f"learn = HFLearner.from_pretrained('{name}')", f'learn.predict({raw})', '```', '']
+    pipe_in, predict_in = tfm.card_inputs(learn.dls)
+    lines += ['## Use', '']
+    if tag: lines += ['```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({pipe_in})', '```', '']
+    lines += ['```python', 'from fasthf.all import HFLearner', f"learn = HFLearner.from_pretrained('{name}')", f'learn.predict({predict_in})', '```', '']
     return '\n'.join(lines)
-
-# %% ../nbs/10_learner.ipynb #408868b2
-import fasthf.training # noqa: F401 (its @patch methods: HFLearner.to_bf16 / to_fp16 / compile)

@@ -10,11 +10,12 @@ import bisect, math
 import numpy as np, pandas as pd
 from fastai.basics import *
 from .core import check_number
+from .registry import TASK_ALIASES
 
 # %% auto #0
-__all__ = ['TASK_ALIASES', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
-           'check_values', 'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader',
-           'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split']
+__all__ = ['is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
+           'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader',
+           'TargetSpec', 'target_spec', 'check_split', 'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -151,10 +152,6 @@ def dataset_source(parts, x_cols, label_cols, valid_pct:float=0.2, seed:int|None
     return rows, names, splitter
 
 # %% ../nbs/06_sources.ipynb #86a1627b
-TASK_ALIASES = {'classification': 'single_label_classification', 'single_label': 'single_label_classification',
-                'single_label_classification': 'single_label_classification', 'multi_label': 'multi_label_classification',
-                'multi_label_classification': 'multi_label_classification', 'regression': 'regression'}
-
 class PlainColReader(ColReader):
     "`ColReader` of one column giving plain Python values (`1`, not `np.int64(1)`): classes print as the user wrote them"
     def __call__(self, o, **kwargs):
@@ -195,8 +192,9 @@ def target_spec(
     "The target block, reader and task for label column(s), checked"
     check_number('thresh', thresh, 0, 1, lo_open=True, hi_open=True, hint='A label is predicted when its probability is above it; 0.5 is common.')
     cols = [label_cols] if isinstance(label_cols, str) else list(label_cols)
-    if task is not None and task not in TASK_ALIASES:
-        raise ValueError(f"task={task!r}: pass one of {sorted(set(TASK_ALIASES) - {'single_label', 'single_label_classification', 'multi_label_classification'})}, or None to take it from the labels.")
+    kinds = ('single_label_classification', 'multi_label_classification', 'regression') # the tasks a label column can hold
+    if task is not None and TASK_ALIASES.get(task) not in kinds:
+        raise ValueError(f"task={task!r}: pass one of {sorted(k for k, v in TASK_ALIASES.items() if v in kinds and k not in ('single_label', 'single_label_classification', 'multi_label_classification'))}, or None to take it from the labels.")
     task = TASK_ALIASES.get(task)
     vals = {c: list(get_col(c)) for c in cols}
     # with `label_delim`, an empty cell (NaN in a CSV) is a row without labels
@@ -321,3 +319,50 @@ def check_split(
         raise ValueError(f"Label {o!r} is in {len(rows)} validation row(s), first at {name(rows[0])}, but in no training row{more}: the model "
                          "could not learn it. Move some of its rows into training (or a different seed or split), drop those rows, or "
                          "pass `vocab=` with every class to keep them as they are.")
+
+# %% ../nbs/06_sources.ipynb #5f11e002
+class DataFileError(ValueError):
+    "A data file fasthf cannot read: the message says which kinds it reads"
+
+def read_table(path)->pd.DataFrame:
+    "A DataFrame from a CSV, TSV or JSON-lines file"
+    path = Path(path)
+    if path.suffix in ('.csv',): return pd.read_csv(path)
+    if path.suffix in ('.tsv', '.tab'): return pd.read_csv(path, sep='\t')
+    if path.suffix in ('.jsonl', '.json'): return pd.read_json(path, lines=path.suffix == '.jsonl')
+    raise DataFileError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
+
+def is_sequence_feature(feature)->bool:
+    "Is a `datasets` feature a sequence (a list of values per row: one tag per word)?"
+    return type(feature).__name__ in ('Sequence', 'List', 'LargeList')
+
+class DataFile:
+    "A data file or folder given to `fasthf train`: its table or saved `datasets` dataset, read once when first asked"
+    def __init__(self, path): self.path, self._data = Path(path), None
+    @property
+    def is_saved_dataset(self)->bool:
+        "Is it a folder written by `datasets`' `save_to_disk`?"
+        return self.path.is_dir() and any((self.path/f).exists() for f in ('dataset_dict.json', 'dataset_info.json', 'state.json'))
+    def dataset(self):
+        "The saved `Dataset` / `DatasetDict` (None if `path` is not a saved dataset)"
+        if not self.is_saved_dataset: return None
+        if self._data is None:
+            import datasets
+            self._data = datasets.load_from_disk(str(self.path))
+        return self._data
+    def table(self)->pd.DataFrame:
+        "The DataFrame of a table file (a `DataFileError` for other files)"
+        if self._data is None: self._data = read_table(self.path)
+        return self._data
+    def _first_part(self):
+        ds = self.dataset()
+        return ds if ds is None or hasattr(ds, 'features') else next(iter(ds.values()))
+    @property
+    def columns(self)->list:
+        "The columns of the table or of the dataset's (first) split"
+        return list(self._first_part().column_names) if self.is_saved_dataset else list(self.table().columns)
+    @property
+    def features(self)->dict:
+        "The `datasets` features (empty for a table)"
+        return self._first_part().features if self.is_saved_dataset else {}
+    def __repr__(self): return f"DataFile({str(self.path)!r})"

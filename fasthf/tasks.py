@@ -7,12 +7,12 @@ Docs: https://github.com/fasthf/fasthf/tasks.html.md"""
 # %% ../nbs/01_tasks.ipynb #e5de2365
 from __future__ import annotations
 from fastai.basics import *
-from .core import CheckpointError
+from .core import CheckpointError, logits_of
+from .registry import TASKS, register_task, task_class, all_tasks
 
 # %% auto #0
-__all__ = ['TASK_MODULES', 'HFTask', 'target_tfms', 'task_named', 'task_plot_files', 'task_for_dls', 'task_from_config',
-           'label_fields', 'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range',
-           'Regression']
+__all__ = ['HFTask', 'target_tfms', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
+           'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
 
 # %% ../nbs/01_tasks.ipynb #5809a2fa
 class HFTask:
@@ -22,15 +22,18 @@ class HFTask:
     auto_names:dict = {} # {modality: name of the `AutoModelFor...` class}
     plot_files:tuple = () # File names `save_plots` writes (so that a writer knows which files in its folder are its own)
     pipeline_tags:dict = {} # {modality: the `transformers.pipeline` task that serves a saved folder (the model card's `pipeline_tag`)}
-    _registry = {}
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__dict__.get('name'): HFTask._registry[cls.name] = cls
+        if cls.__dict__.get('name'): register_task(cls, cls.name)
 
     @classmethod
     def from_dls(cls, dls)->HFTask|None:
         "This task for `dls`, or None if its targets are not of this kind"
         return None
+    @classmethod
+    def claims_config(cls, config)->bool:
+        "Is a folder saved without `fasthf.json` (a checkpoint fine-tuned elsewhere) with this config of this task?"
+        return False
     @classmethod
     def from_config(cls, config, meta:dict)->HFTask:
         "The task saved in `config` and `fasthf.json`'s `meta`"
@@ -78,8 +81,11 @@ class HFTask:
     def save_plots(self, learn, folder)->list:
         "Write the plots that fit the task for `learn`'s validation set into `folder`; their file names"
         return []
+    def outputs(self, out)->Tensor:
+        "What the loss, metrics and predictions see of the model's whole output (`HFModelCallback` asks): `model_outputs` of its logits by default"
+        return self.model_outputs(logits_of(out))
     def model_outputs(self, logits:Tensor)->Tensor:
-        "What the loss, metrics and predictions see of the model's logits (`HFModelCallback` asks): the logits themselves by default"
+        "What the loss, metrics and predictions see of the model's logits: the logits themselves by default"
         return logits
     def predict(self, learn, item):
         "What `learn.predict(item)` returns for a raw item, for a task that predicts item by item (token classification); None: fastai's `predict`"
@@ -93,6 +99,10 @@ class HFTask:
     def report(self, pred)->dict:
         "A JSON-ready dict of what `predict` returned (for `fasthf predict`), for a task with its own `predict`"
         raise NotImplementedError(f"{type(self).__name__} must say how its predictions are reported")
+    @classmethod
+    def readable(cls, r:dict)->str|None:
+        "One line for a dict of `decode` / `report` of this task (`fasthf predict` without `--json`); None: not this task's"
+        return None
     def __repr__(self): return f"{type(self).__name__}({self.name})"
 
 def target_tfms(dls)->list:
@@ -102,27 +112,17 @@ def target_tfms(dls)->list:
     if tls is None: return []
     return list(tls[getattr(dls, 'n_inp', 1)].tfms.fs) if len(tls) > getattr(dls, 'n_inp', 1) else []
 
-TASK_MODULES = {'token_classification': 'fasthf.text.tags'} # tasks defined beside their modality, imported when first named
-
-def task_named(name:str)->type:
-    "The registered task class called `name` (importing the module of a task in `TASK_MODULES`)"
-    if name not in HFTask._registry and name in TASK_MODULES:
-        import importlib
-        importlib.import_module(TASK_MODULES[name])
-    if name not in HFTask._registry:
-        raise CheckpointError(f"Unknown task {name!r}: fasthf knows {sorted(HFTask._registry)} (a task defined in your own code is "
-                              "known once the code that defines it has run).")
-    return HFTask._registry[name]
-
 def task_plot_files()->tuple:
-    "The file names the plots of every registered task may have"
-    return tuple(dict.fromkeys(f for t in HFTask._registry.values() for f in t.plot_files))
+    "The file names the plots of every task may have"
+    return tuple(dict.fromkeys(f for t in all_tasks().values() for f in t.plot_files))
 
 def task_for_dls(dls)->HFTask:
     "The task of `dls`, from its target block (a `CategoryBlock` gives single-label classification)"
-    for cls in HFTask._registry.values():
-        if (t := cls.from_dls(dls)) is not None: return t
-    kinds = ', '.join(f"{n}" for n in HFTask._registry)
+    # the tasks defined so far first; the built-in ones not imported yet only if none of those takes the targets
+    for registered in (lambda: dict(TASKS), all_tasks):
+        for cls in (tasks := registered()).values():
+            if (t := cls.from_dls(dls)) is not None: return t
+    kinds = ', '.join(tasks)
     raise ValueError(f"fasthf cannot tell the task from these DataLoaders' targets (it knows: {kinds}). Use a `CategoryBlock` "
                      "for class labels, or pass `task=` to `hf_learner`.")
 
@@ -130,9 +130,9 @@ def task_from_config(config, meta:dict)->HFTask:
     "The task of a saved folder: `fasthf.json`'s task name, else the config's `problem_type` (single-label by default)"
     name = meta.get('task')
     if name is None or name in ('sequence-classification', 'image-classification'): # fasthf.json of fasthf 0.0.x
-        tags_tokens = any(a.endswith('ForTokenClassification') for a in (getattr(config, 'architectures', None) or []))
-        name = 'token_classification' if tags_tokens else getattr(config, 'problem_type', None) or 'single_label_classification'
-    return task_named(name).from_config(config, meta)
+        name = next((n for n, cls in all_tasks().items() if cls.claims_config(config)), None)
+        name = name or getattr(config, 'problem_type', None) or 'single_label_classification'
+    return task_class(name).from_config(config, meta)
 
 # %% ../nbs/01_tasks.ipynb #7ad43540
 def label_fields(names)->dict:
@@ -175,6 +175,8 @@ class SingleLabelClassification(HFTask):
     def decode(self, preds):
         names = [str(o) for o in self.vocab]
         return [dict(label=names[int(p.argmax())], probability=float(p.max()), probabilities=dict(zip(names, map(float, p)))) for p in preds]
+    @classmethod
+    def readable(cls, r): return f"{r['label']} ({r['probability']:.2f})" if 'label' in r else None
     def summary(self): return dict(classes=[str(o) for o in self.vocab])
     def save_plots(self, learn, folder):
         from fastai.interpret import ClassificationInterpretation
@@ -225,6 +227,8 @@ class MultiLabelClassification(HFTask):
     def decode(self, preds):
         names = [str(o) for o in self.vocab]
         return [dict(labels=[n for n, q in zip(names, p) if q > self.thresh], probabilities=dict(zip(names, map(float, p)))) for p in preds]
+    @classmethod
+    def readable(cls, r): return (', '.join(r['labels']) or '(no label)') if 'labels' in r else None
     def summary(self): return dict(classes=[str(o) for o in self.vocab], thresh=self.thresh)
     def save_plots(self, learn, folder):
         "Per-label F1 on the validation set at the threshold"
@@ -292,6 +296,10 @@ class Regression(HFTask):
         preds = preds.view(len(preds), -1)
         if self.n_out == 1: return [dict(value=float(p[0])) for p in preds]
         return [dict(values=dict(zip(self.names, map(float, p)))) for p in preds]
+    @classmethod
+    def readable(cls, r):
+        if 'value' in r: return f"{r['value']:.4g}"
+        return ' '.join(f"{k}={v:.4g}" for k, v in r['values'].items()) if 'values' in r else None
     def summary(self): return dict(targets=self.names, y_range=list(self.y_range) if self.y_range else None)
     def save_plots(self, learn, folder):
         "Predicted against true values on the validation set, one panel per output (up to 8)"

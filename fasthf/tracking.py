@@ -35,19 +35,6 @@ def _safe_init_args(o):
     try: return init_args(o)
     except TypeError: return None
 
-@patch
-def gather_args(self:HFLearner)->dict:
-    "The learner's settings for a W&B config: callbacks' arguments, input shape, batch size, parameters, freezing"
-    args = {f'{cb}': {k: v for k, v in (_safe_init_args(cb) or {}).items() if isinstance(v, (int, float, str, bool, type(None)))} or True
-            for cb in self.cbs}
-    with ignore_exceptions():
-        xb = self.dls.valid.one_batch()[0]
-        args.update({f'input 1 dim {i+1}': d for i, d in enumerate(xb.shape)})
-    args.update({'batch size': self.dls.bs, 'batch per epoch': len(self.dls.train), 'model parameters': sum(p.numel() for p in self.model.parameters()),
-                 'device': self.dls.device.type if self.dls.device is not None else 'cpu', 'model': type(self.model).__name__})
-    if self.opt is not None: args.update({'frozen': bool(self.opt.frozen_idx), 'frozen idx': self.opt.frozen_idx})
-    return args
-
 class HFWandbCallback(WandbCallback):
     "fastai's `WandbCallback`, also logging the transformers model's config"
     def before_fit(self):

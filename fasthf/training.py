@@ -12,11 +12,11 @@ from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastai.distributed import DistributedDL, DistributedTrainer, rank_distrib
-from .learner import HFLearner, dls_with_input_tfm
 from .core import check_number, unwrap_model
 
 # %% auto #0
-__all__ = ['cpu_has_bf16', 'DeviceMixedPrecision', 'GradientCheckpointing', 'HFDistributedDL', 'HFDistributedTrainer']
+__all__ = ['cpu_has_bf16', 'DeviceMixedPrecision', 'GradientCheckpointing', 'padded_for_compile', 'compile_forward',
+           'HFDistributedDL', 'HFDistributedTrainer']
 
 # %% ../nbs/11_training.ipynb #aa5180f4
 def cpu_has_bf16()->bool|None:
@@ -43,16 +43,6 @@ class DeviceMixedPrecision(MixedPrecision):
         self.autocast = torch.autocast(dev, dtype=dtype)
         self.learn.scaler, self.scales = torch.amp.GradScaler(dev, **self.kwargs), L()
 
-@patch
-def to_bf16(self:HFLearner):
-    "Train with bfloat16 mixed precision on the DataLoaders' device (CPU or GPU)"
-    return self.add_cb(DeviceMixedPrecision(amp_mode='bf16'))
-
-@patch
-def to_fp16(self:HFLearner, **kwargs):
-    "Train with float16 mixed precision and gradient scaling (CUDA only)"
-    return self.add_cb(DeviceMixedPrecision(amp_mode='fp16', **kwargs))
-
 # %% ../nbs/11_training.ipynb #1364bd84
 class GradientCheckpointing(Callback):
     "Use transformers' gradient checkpointing while fitting"
@@ -68,26 +58,29 @@ class GradientCheckpointing(Callback):
         if getattr(self, 'hf', None) is not None: self.hf.gradient_checkpointing_disable(); self.hf = None
 
 # %% ../nbs/11_training.ipynb #eae96e86
-@patch
-def compile(self:HFLearner,
-    pad_to_multiple_of:int|None=32, # Pad text batches to a multiple of this many tokens so that few shapes are compiled (None: as they are)
-    **kwargs # Passed to `torch.compile` (`mode`, `backend`, `dynamic`, `fullgraph`...)
+def padded_for_compile(
+    tfm, # The learner's input transform
+    pad_to_multiple_of:int|None=32, # Pad text batches to a multiple of this many tokens (None: as they are)
+): # `tfm`, or a copy padding to a multiple of `pad_to_multiple_of`
+    "The input transform to compile with: text batches padded to a multiple of `pad_to_multiple_of` tokens, so that few shapes are compiled"
+    if not pad_to_multiple_of or not hasattr(tfm, 'pad_to_multiple_of') or tfm.pad_to_max: return tfm
+    check_number('pad_to_multiple_of', pad_to_multiple_of, lo=1, integer=True)
+    mult = math.lcm(pad_to_multiple_of, tfm.pad_to_multiple_of or 1) # a multiple the model needs (Reformer's chunks) is kept
+    if tfm.limit and math.ceil(tfm.max_length / mult) * mult > tfm.limit:
+        raise ValueError(f"Padding to a multiple of {mult} tokens would make batches longer than the model's limit of {tfm.limit} "
+                         f"(max_length={tfm.max_length}): pass a max_length that is a multiple of {mult}, or another `pad_to_multiple_of`.")
+    if mult == tfm.pad_to_multiple_of: return tfm
+    new = shallow_copy(tfm)
+    new.pad_to_multiple_of = mult
+    return new
+
+def compile_forward(
+    model, # The transformers model
+    **kwargs # Passed to `torch.compile`
 ):
-    "Run the model's forward through `torch.compile`, text batches padded so that shapes (and recompilations) stay few"
-    tfm = self.input_tfm
-    if pad_to_multiple_of and hasattr(tfm, 'pad_to_multiple_of') and not tfm.pad_to_max:
-        check_number('pad_to_multiple_of', pad_to_multiple_of, lo=1, integer=True)
-        mult = math.lcm(pad_to_multiple_of, tfm.pad_to_multiple_of or 1) # a multiple the model needs (Reformer's chunks) is kept
-        if tfm.limit and math.ceil(tfm.max_length / mult) * mult > tfm.limit:
-            raise ValueError(f"Padding to a multiple of {mult} tokens would make batches longer than the model's limit of {tfm.limit} "
-                             f"(max_length={tfm.max_length}): pass a max_length that is a multiple of {mult}, or another `pad_to_multiple_of`.")
-        if mult != tfm.pad_to_multiple_of:
-            new = shallow_copy(tfm)
-            new.pad_to_multiple_of = mult
-            self.dls = dls_with_input_tfm(self.dls, tfm, new)
-    m = self.hf_model
-    m.forward = torch.compile(type(m).forward.__get__(m), **kwargs) # from the class: compiling again never wraps a compiled forward
-    return self
+    "Put a compiled `forward` on `model`, compiled from its class's (compiling again never wraps a compiled forward)"
+    model.forward = torch.compile(type(model).forward.__get__(model), **kwargs)
+    return model
 
 # %% ../nbs/11_training.ipynb #7c8caeab
 class HFDistributedDL(DistributedDL):
@@ -103,11 +96,3 @@ class HFDistributedTrainer(DistributedTrainer):
     def _wrap_dl(self, dl):
         if isinstance(dl, DistributedDL) or getattr(dl, 'shards_by_rank', False): return dl
         return HFDistributedDL(dl, device=self.dls.device)
-
-@patch
-def to_distributed(self:HFLearner, sync_bn=True, **kwargs):
-    "Add `HFDistributedTrainer` (what fastai's `distrib_ctx` calls); without CUDA, Accelerate is told to run DDP on CPUs (gloo)"
-    if not torch.cuda.is_available(): kwargs.setdefault('cpu', True)
-    self.add_cb(HFDistributedTrainer(sync_bn, **kwargs))
-    if rank_distrib(): self.remove_cb(ProgressCallback)
-    return self

@@ -17,9 +17,8 @@ from ..core import hf_tokenizer, CheckpointError, HFInputTfm, head_architectures
 from ..sources import is_missing, source_column
 
 # %% auto #0
-__all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'pad_share', 'HFTextDL',
-           'HFTextBlock', 'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses', 'stream_rows',
-           'HFStreamDL']
+__all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'TokenTarget', 'HFBatchTokenizer', 'HFTextPair', 'pad_share',
+           'HFTextDL', 'HFTextBlock', 'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses']
 
 # %% ../../nbs/02_text_data.ipynb #9e84848e
 HF_TEXT_INPUT_NAMES = ('input_ids', 'attention_mask', 'token_type_ids')
@@ -65,9 +64,19 @@ class HFTextPrep(ItemTransform):
         return x
 
 # %% ../../nbs/02_text_data.ipynb #4629fde2
+class TokenTarget:
+    "A target that lives in token space: aligned to the tokens of its batch when the batch is tokenized (word tags, answer spans)"
+    def to_tokens(self,
+        enc, # The tokenizer's output for the whole batch (`BatchEncoding`: `word_ids(i)`, `char_to_token(i, ...)`)
+        i:int, # This target's row in the batch
+        tfm, # The batch transform (its `max_length`, its settings)
+    ): # The target, one entry per token (or token positions)
+        "This target for row `i` of the tokenized batch `enc`"
+        raise NotImplementedError(f"{type(self).__name__} must say how it is aligned to tokens")
+
 class HFBatchTokenizer(ItemTransform, HFInputTfm):
     "Tokenize the texts of a batch in one call, padding to the longest: the text modality's `HFInputTfm`"
-    modality = 'text'
+    modality, block = 'text', 'HFTextBlock'
     def __init__(self,
         tokenizer, # A fast tokenizer (`hf_tokenizer(ckpt)`)
         max_length:int|None=None, # Longest sequence kept (in tokens); longer texts are truncated. Default: the model's limit
@@ -109,11 +118,18 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         # ids only: building the masks as Python lists would cost a third of the time
         return [len(o) for o in self.tokenize(xs, pad=False, tensors=False, masks=False)['input_ids']]
 
+    def check_encoding(self, enc, samples:list):
+        "Raise if the tokenized batch `enc` lost something of `samples` that cannot be lost (a tagged word cut off)"
+
     def encodes(self, samples:list):
         enc = self.tokenize([s[0] for s in samples])
+        self.check_encoding(enc, samples)
         x = torch.stack([enc[n] for n in HF_TEXT_INPUT_NAMES if n in enc], dim=1)
         # one row each, as views (`unbind`, then the type): indexing the typed batch row by row costs 4x more
-        return [(r.as_subclass(HFTextInput), *s[1:]) for r, s in zip(x.unbind(0), samples)]
+        rows = [r.as_subclass(HFTextInput) for r in x.unbind(0)]
+        if not any(isinstance(t, TokenTarget) for t in samples[0][1:]): return [(r, *s[1:]) for r, s in zip(rows, samples)]
+        # targets that live in token space are aligned to this batch's tokens
+        return [(r, *(t.to_tokens(enc, i, self) if isinstance(t, TokenTarget) else t for t in s[1:])) for i, (r, s) in enumerate(zip(rows, samples))]
 
     def decodes(self, sample):
         x = sample[0]
@@ -136,6 +152,69 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         texts = [t for t in texts if t]
         if len(texts) == 2: return HFTextPair(TitledStr(t) for t in texts)
         return TitledStr(' '.join(texts))
+
+    def card_inputs(self, dls)->tuple:
+        if is_pair_dls(dls): return "{'text': 'A man is eating.', 'text_pair': 'Someone eats.'}", "('A man is eating.', 'Someone eats.')"
+        return "'a sentence'", "'a sentence'"
+
+    def check_input(self, item, dls):
+        "A pair of texts for a model trained on pairs, one text otherwise, and no empty text"
+        item = HFTextPrep().encodes(item) # a missing or non-text value is named as in training rows
+        pair = is_pair_dls(dls)
+        if isinstance(item, tuple) and not pair:
+            raise ValueError(f"This model was trained on single texts but was given a pair ({len(item)} texts): pass one string "
+                             "(join the two yourself if that is what you mean).")
+        if not isinstance(item, tuple) and pair:
+            raise ValueError("This model was trained on sentence pairs but was given one text: pass a (first, second) tuple "
+                             "(`fasthf predict --pair`).")
+        texts = item if isinstance(item, tuple) else (item,)
+        if len(texts) != (2 if pair else 1): raise ValueError(f"A sentence pair has two texts; this one has {len(texts)}.")
+        for t in texts:
+            if not isinstance(t, str): raise ValueError(f"Expected text, got {type(t).__name__} ({t!r:.60}).")
+            if not t.strip(): raise ValueError(f"Got an empty text ({t!r}): there is nothing for the model to read. Give it some text.")
+
+    def is_raw(self, item)->bool: return isinstance(item, (str, tuple))
+
+    def save_pretrained(self, path): self.tokenizer.save_pretrained(path)
+
+    def config_defaults(self)->dict: return {'pad_token_id': self.tokenizer.pad_token_id}
+
+    def meta(self, dls)->dict: return dict(max_length=self.max_length, pair=is_pair_dls(dls))
+
+    @classmethod
+    def rebuild(cls, src, meta:dict)->tuple:
+        return HFTextBlock(src, max_length=meta.get('max_length')), ('a', 'a') if meta.get('pair') else 'a'
+
+    @classmethod
+    def handles(cls, config)->bool:
+        return config.model_type in head_architectures('AutoModelForSequenceClassification')
+
+    def check_model(self, model, dls):
+        "Raise if the tokenizer does not belong to `model`, or `max_length` is beyond its positions"
+        rows = _embedding_rows(model)
+        if rows is not None and len(self.tokenizer) > rows:
+            raise ValueError(f"The tokenizer has {len(self.tokenizer)} tokens but the model's embedding has {rows} rows: "
+                             "the tokenizer comes from another checkpoint. Pass the same checkpoint to `HFTextBlock` and `hf_learner`.")
+        limit = getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
+        if limit is not None and limit <= 0: limit = None # XLNet: -1, relative positions without a limit
+        # RoBERTa-style position embeddings start after their padding index, so fewer positions are usable
+        pos = getattr(getattr(model.base_model, 'embeddings', None), 'position_embeddings', None)
+        if limit and isinstance(pos, nn.Embedding) and pos.padding_idx is not None: limit = pos.num_embeddings - pos.padding_idx - 1
+        if limit and self.max_length > limit and getattr(model.config, 'position_embedding_type', 'absolute') == 'absolute':
+            raise ValueError(f"max_length={self.max_length} is above the {limit} positions the model has: pass max_length<={limit} to `HFTextBlock`.")
+
+    def for_model(self, model)->HFBatchTokenizer:
+        "This transform, or a copy padding as `model` needs (to one fixed length, a multiple of its chunks, or `max_length`)"
+        pad_max = self.pad_to_max or _fixed_length(model.config, self.max_length)
+        mult = ifnone(self.pad_to_multiple_of, _chunk_multiple(model.config))
+        if not pad_max and _padding_changes_output(model, self):
+            warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
+                          f"padded to max_length={self.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=3)
+            pad_max = True
+        if (pad_max, mult) == (self.pad_to_max, self.pad_to_multiple_of): return self
+        res = shallow_copy(self)
+        res.pad_to_max, res.pad_to_multiple_of = pad_max, mult
+        return res
 
 def _tok_limit(tok)->int|None:
     "The tokenizer's `model_max_length` when it is a real limit (transformers uses a huge number for 'none')"
@@ -250,43 +329,6 @@ def is_pair_dls(dls)->bool:
     ds = dls.train_ds if len(dls.train_ds) else dls.valid_ds
     return len(ds) > 0 and isinstance(ds[0][0], tuple)
 
-@patch
-def check_input(self:HFBatchTokenizer, item, dls):
-    "A pair of texts for a model trained on pairs, one text otherwise, and no empty text"
-    item = HFTextPrep().encodes(item) # a missing or non-text value is named as in training rows
-    pair = is_pair_dls(dls)
-    if isinstance(item, tuple) and not pair:
-        raise ValueError(f"This model was trained on single texts but was given a pair ({len(item)} texts): pass one string "
-                         "(join the two yourself if that is what you mean).")
-    if not isinstance(item, tuple) and pair:
-        raise ValueError("This model was trained on sentence pairs but was given one text: pass a (first, second) tuple "
-                         "(`fasthf predict --pair`).")
-    texts = item if isinstance(item, tuple) else (item,)
-    if len(texts) != (2 if pair else 1): raise ValueError(f"A sentence pair has two texts; this one has {len(texts)}.")
-    for t in texts:
-        if not isinstance(t, str): raise ValueError(f"Expected text, got {type(t).__name__} ({t!r:.60}).")
-        if not t.strip(): raise ValueError(f"Got an empty text ({t!r}): there is nothing for the model to read. Give it some text.")
-
-@patch
-def is_raw(self:HFBatchTokenizer, item)->bool: return isinstance(item, (str, tuple))
-
-@patch
-def save_pretrained(self:HFBatchTokenizer, path): self.tokenizer.save_pretrained(path)
-
-@patch
-def config_defaults(self:HFBatchTokenizer)->dict: return {'pad_token_id': self.tokenizer.pad_token_id}
-
-@patch
-def meta(self:HFBatchTokenizer, dls)->dict: return dict(max_length=self.max_length, pair=is_pair_dls(dls))
-
-@patch(cls_method=True)
-def rebuild(cls:HFBatchTokenizer, src, meta:dict)->tuple:
-    return HFTextBlock(src, max_length=meta.get('max_length')), ('a', 'a') if meta.get('pair') else 'a'
-
-@patch(cls_method=True)
-def handles(cls:HFBatchTokenizer, config)->bool:
-    return config.model_type in head_architectures('AutoModelForSequenceClassification')
-
 # %% ../../nbs/02_text_data.ipynb #7b0ce906
 def _embedding_rows(model)->int|None:
     "Rows of the model's token embedding (None where it has no such table: CANINE hashes characters, Perceiver's are latents)"
@@ -294,21 +336,6 @@ def _embedding_rows(model)->int|None:
     except (NotImplementedError, AttributeError): return None
     w = getattr(emb, 'weight', None) if isinstance(emb, nn.Module) else None # `nn.Embedding` or a quantized one (I-BERT)
     return w.shape[0] if isinstance(w, Tensor) and w.dim() == 2 else None
-
-@patch
-def check_model(self:HFBatchTokenizer, model, dls):
-    "Raise if the tokenizer does not belong to `model`, or `max_length` is beyond its positions"
-    rows = _embedding_rows(model)
-    if rows is not None and len(self.tokenizer) > rows:
-        raise ValueError(f"The tokenizer has {len(self.tokenizer)} tokens but the model's embedding has {rows} rows: "
-                         "the tokenizer comes from another checkpoint. Pass the same checkpoint to `HFTextBlock` and `hf_learner`.")
-    limit = getattr(model.config, 'max_position_embeddings', None) or getattr(model.config, 'n_positions', None)
-    if limit is not None and limit <= 0: limit = None # XLNet: -1, relative positions without a limit
-    # RoBERTa-style position embeddings start after their padding index, so fewer positions are usable
-    pos = getattr(getattr(model.base_model, 'embeddings', None), 'position_embeddings', None)
-    if limit and isinstance(pos, nn.Embedding) and pos.padding_idx is not None: limit = pos.num_embeddings - pos.padding_idx - 1
-    if limit and self.max_length > limit and getattr(model.config, 'position_embedding_type', 'absolute') == 'absolute':
-        raise ValueError(f"max_length={self.max_length} is above the {limit} positions the model has: pass max_length<={limit} to `HFTextBlock`.")
 
 # %% ../../nbs/02_text_data.ipynb #ba821c35
 def _padding_changes_output(model, tfm)->bool:
@@ -341,20 +368,6 @@ def _fixed_length(config, max_length:int)->bool:
         raise ValueError(f"This {config.model_type} model trains on sequences of exactly {n} tokens (axial_pos_shape={tuple(config.axial_pos_shape)}): "
                          f"pass max_length={n} to `HFTextBlock` (or `from_df`).")
     return True
-
-@patch
-def for_model(self:HFBatchTokenizer, model)->HFBatchTokenizer:
-    "This transform, or a copy padding as `model` needs (to one fixed length, a multiple of its chunks, or `max_length`)"
-    pad_max = self.pad_to_max or _fixed_length(model.config, self.max_length)
-    mult = ifnone(self.pad_to_multiple_of, _chunk_multiple(model.config))
-    if not pad_max and _padding_changes_output(model, self):
-        warnings.warn(f"This {model.config.model_type} model gives other outputs for the same text when it is padded: every batch is "
-                      f"padded to max_length={self.max_length}, so that a prediction does not depend on the batch a text is in.", stacklevel=3)
-        pad_max = True
-    if (pad_max, mult) == (self.pad_to_max, self.pad_to_multiple_of): return self
-    res = shallow_copy(self)
-    res.pad_to_max, res.pad_to_multiple_of = pad_max, mult
-    return res
 
 # %% ../../nbs/02_text_data.ipynb #6b30eeab
 def _text_cols(s):
@@ -406,116 +419,3 @@ def plot_top_losses(x:HFTextInput, y, samples, outs, raws, losses, width:int=90,
         ax.text(0, 0.9, '\n'.join(lines), va='top', ha='left', fontsize=8, family='monospace', transform=ax.transAxes)
     fig.tight_layout()
     return fig
-
-# %% ../../nbs/02_text_data.ipynb #83d5c33f
-def stream_rows(source)->int|None:
-    "The number of rows of a stream where it is known: `len(source)`, or the size a streamed `datasets` split records"
-    try: return len(source)
-    except TypeError: pass
-    splits, split = getattr(getattr(source, 'info', None), 'splits', None), getattr(source, 'split', None)
-    try: return int(splits[str(split)].num_examples) or None
-    except (KeyError, TypeError, AttributeError): return None
-
-def _check_same_order(rows:list):
-    "Raise unless every DDP process read `rows` (the first row of each) from the stream: their shares would overlap"
-    if not (torch.distributed.is_available() and torch.distributed.is_initialized()): return # no process group (yet): nothing to compare with
-    import zlib
-    mine, every = zlib.crc32(repr(rows).encode()), [None]*torch.distributed.get_world_size()
-    torch.distributed.all_gather_object(every, mine)
-    if len(set(every)) > 1: raise ValueError("The training stream gives each process its rows in a different order, so their shares would overlap: "
-                                             "shuffle it with a seed (`IterableDataset.shuffle(seed=...)`), the same in every process, and pass the whole stream "
-                                             "to every process (not one `split_dataset_by_node` made: fasthf splits it by rank itself), or train in one process.")
-
-class HFStreamDL(HFTextDL):
-    "Training batches of a stream of rows read afresh each epoch: shuffled in a buffer, then bucketed by token length within it"
-    def __init__(self,
-        dataset, # The `Datasets` whose pipelines turn a row into an item (a stream's rows are not put in it)
-        source=None, # The rows: a `datasets.IterableDataset`, or any iterable of rows that can be iterated again each epoch
-        n_rows:int|None=None, # Rows per epoch (default: `stream_rows(source)`)
-        buffer_size:int|None=None, # Rows shuffled, then sorted by length, at a time (default: 50 batches, `SortedDL`'s bucket)
-        **kwargs # Passed to `TfmdDL`
-    ):
-        kwargs['num_workers'] = 0 # read in the main process: a worker would read the whole stream
-        for k in ('res', 'sort_func'): kwargs.pop(k, None)
-        TfmdDL.__init__(self, dataset, **kwargs)
-        if source is None: raise ValueError("HFStreamDL needs `source`, the rows to stream.")
-        if isinstance(source, collections.abc.Iterator): raise ValueError("This stream is an iterator, which one epoch would use up: pass something that can be "
-                                                         "iterated again each epoch (a list, a `datasets.IterableDataset`, an object whose `__iter__` opens the file).")
-        n_rows = ifnone(n_rows, stream_rows(source))
-        if n_rows is None: raise ValueError("The number of training rows of this stream is not known, and one-cycle schedules need it: "
-                                            "pass `n_rows` (`n_train` in the learners), the rows one epoch reads.")
-        check_number('n_rows', n_rows, lo=1, integer=True)
-        buffer_size = ifnone(buffer_size, 50*self.bs)
-        check_number('buffer_size', buffer_size, lo=self.bs, integer=True, hint=f'At least one batch ({self.bs} rows); 50 batches is the default.')
-        store_attr('source,buffer_size'); self.n, self.res, self.sort_func, self.epoch = n_rows, [], None, 0
-
-    shards_by_rank = True # under DDP each process reads its own share of the rows: `HFDistributedTrainer` leaves it unwrapped
-
-    @property
-    def n(self)->int:
-        "Rows per epoch in this process: `n_rows`, split evenly between the processes under DDP (the remainder is not read)"
-        return self.n_rows // max(num_distrib(), 1)
-    @n.setter
-    def n(self, v): self.n_rows = v
-
-    def get_idxs(self): return [] # `create_batches` reads the stream itself
-    def _items(self):
-        "The items of this process's rows of one pass over the stream (at most `n_rows` rows), through the `Datasets`' pipelines and `after_item`"
-        if hasattr(self.source, 'set_epoch'): self.source.set_epoch(self.epoch) # reshuffles a `datasets` stream that was `.shuffle`d
-        rank, world = rank_distrib(), max(num_distrib(), 1)
-        end, head, k = self.n * world, [], -1 # under DDP every process reads every `world`-th row of the first `end`
-        for k, row in enumerate(self.source):
-            if k == self.n_rows:
-                warnings.warn(f"This stream holds more than n_rows={self.n_rows} rows: each epoch read the first {self.n_rows} only. Pass the number of rows to read them all.")
-                return
-            if world > 1 and k < world:
-                head.append(row)
-                if k == world - 1: _check_same_order(head)
-            if k >= end or k % world != rank: continue
-            try: it = self._after_item(tuple(tl.tfms(row) for tl in self.dataset.tls))
-            except SkipItemException:
-                if world > 1: raise ValueError(f"Row {k} of the training stream was skipped (`SkipItemException`): under DDP every process must make the "
-                                               "same number of batches. Remove such rows from the stream, or train in one process.") from None
-                continue
-            except (KeyError, ValueError, TypeError) as e:
-                hint = (" Its classes are the validation set's (or `vocab=`): pass `vocab=` with every class." if isinstance(e, KeyError) else '')
-                raise ValueError(f"Row {k} of the training stream: {e.args[0] if e.args else e}.{hint}") from e
-            yield it
-        if k + 1 < self.n_rows: warnings.warn(f"This stream held {k + 1} rows, not n_rows={self.n_rows}: the epoch (and its learning-rate schedule) ended early. Pass n_rows={k + 1}.")
-
-    def _shuffled(self, items):
-        "`items` through a shuffle buffer of `buffer_size`: each leaves at a random time"
-        pool = []
-        for o in items:
-            if len(pool) < self.buffer_size: pool.append(o); continue
-            j = self.rng.randrange(len(pool))
-            yield pool[j]; pool[j] = o
-        self.rng.shuffle(pool); yield from pool
-
-    def batches(self)->collections.abc.Iterator[list]:
-        "One epoch's batches of items (before the batch transforms): `buffer_size` items at a time sorted by tokens, cut into batches, shuffled"
-        items, rest, tfm = self._items(), [], self.batch_tfm
-        if self.shuffle: items = self._shuffled(items)
-        self.epoch += 1
-        for chunk in chunked(items, self.buffer_size):
-            chunk = rest + list(chunk)
-            lens = tfm.lengths([o[0] for o in chunk]) if tfm is not None else [len(str(o[0])) for o in chunk]
-            order = sorted(range(len(chunk)), key=lambda i: -lens[i])
-            groups = [order[i:i+self.bs] for i in range(0, len(order), self.bs)]
-            rest = [chunk[i] for i in groups.pop()] if len(groups[-1]) < self.bs else [] # the shortest rows: into the next buffer
-            if self.shuffle: self.rng.shuffle(groups)
-            for g in groups: yield [chunk[i] for i in g]
-        if rest and not self.drop_last: yield rest
-
-    def create_batches(self, samps): yield from map(self.do_batch, self.batches())
-
-    def new(self, dataset=None, **kwargs):
-        "The same stream (or `source=`, other settings from `kwargs`); given a `dataset` (`test_dl`, `export`'s empty one), an in-memory `HFTextDL` over it"
-        if dataset is not None: return HFTextDL.new(self, dataset=dataset, cls=HFTextDL, **kwargs)
-        kw = dict(source=self.source, n_rows=None if 'source' in kwargs else self.n_rows, buffer_size=self.buffer_size) # another source: its own count
-        return TfmdDL.new(self, dataset=self.dataset, **merge(kw, kwargs))
-
-    def pad_fraction(self, idxs=None)->float:
-        "Share of pad tokens among all tokens in the batches of one epoch (reads the stream once)"
-        assert idxs is None, "a stream's batches have no positions"
-        return pad_share(self.batch_tfm.lengths([o[0] for o in b]) for b in self.batches())

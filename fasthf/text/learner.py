@@ -9,10 +9,11 @@ from __future__ import annotations
 import collections.abc
 import pandas as pd
 from fastai.basics import *
-from ..sources import check_columns, class_names, df_source, dataset_parts, dataset_source, target_spec
+from ..sources import check_columns, class_names, df_source, dataset_parts, dataset_source, target_spec, DataFile
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
-from .data import HFStreamDL, HFTextBlock
+from .data import HFTextBlock
+from .stream import HFStreamDL
 
 # %% auto #0
 __all__ = ['SequenceClassificationLearner', 'SentencePairLearner']
@@ -136,6 +137,21 @@ class SequenceClassificationLearner(HFLearner):
                            max_length=max_length, bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
         learn.dls.loaders[0] = learn.dls.train.new(cls=HFStreamDL, source=train, n_rows=n_train, buffer_size=buffer_size)
         return learn
+
+    @classmethod
+    def from_cli(cls,
+        data:DataFile, # What `fasthf train` was given
+        ckpt, # Hub name or local folder of the pretrained model
+        opts:dict, # `fasthf train`'s options
+        **kwargs # Passed to the learner (`bs`, `seed`, `cbs`)
+    ):
+        "The learner `fasthf train` builds from a table file or a saved `datasets` folder of texts (the last one-liner asked: it takes any table)"
+        cols = data.columns
+        text_cols = opts['text_cols'] or next((c for c in (['text'], ['sentence'], ['sentence1', 'sentence2']) if all(o in cols for o in c)), None)
+        if not text_cols: raise ValueError(f"Which column holds the text? Pass --text-col (twice for pairs); the columns are {cols}.")
+        kwargs.update({k: opts[k] for k in ('label_col', 'task', 'label_delim', 'thresh', 'valid_pct', 'max_length')}, text_cols=text_cols)
+        if data.is_saved_dataset: return cls.from_dataset(data.dataset(), ckpt, valid_split=opts['valid_split'], **kwargs)
+        return cls.from_df(data.table(), ckpt, valid_col=opts['valid_col'], **kwargs)
 
 class SentencePairLearner(SequenceClassificationLearner):
     "Fine-tune a checkpoint on pairs of sentences (MRPC-style: paraphrase, entailment...; or scores, STS-B-style)"

@@ -76,9 +76,47 @@ class HFImageTensor(TensorImage):
 # %% ../../nbs/04_vision_data.ipynb #005a2732
 class HFImageTfm(DisplayedTransform, HFInputTfm):
     "Base of fasthf's image item transforms (the vision modality's `HFInputTfm`): `processor` is the image processor they reproduce"
-    modality = 'vision'
+    modality, block = 'vision', 'HFImageBlock'
     order = 1
     processor = None
+
+    def check_input(self, item, dls):
+        "An image file that exists (other raw images: PIL images, arrays, bytes, tensors are read as they are)"
+        if isinstance(item, (str, os.PathLike)) and not Path(item).exists(): raise ValueError(f"Image {str(item)!r} does not exist.")
+
+    def card_inputs(self, dls)->tuple: return "'image.jpg'", "'image.jpg'"
+
+    def is_raw(self, item)->bool: return isinstance(item, (str, os.PathLike, bytes, Image.Image, np.ndarray, Tensor))
+
+    def save_pretrained(self, path): self.processor.save_pretrained(path)
+
+    @classmethod
+    def rebuild(cls, src, meta:dict)->tuple: return HFImageBlock(src), Image.new('RGB', (8, 8))
+
+    @classmethod
+    def handles(cls, config)->bool:
+        return (config.model_type in head_architectures('AutoModelForImageClassification')
+                and config.model_type not in head_architectures('AutoModelForSequenceClassification'))
+
+    def check_model(self, model, dls):
+        "Raise if `model` cannot take the images these DataLoaders make"
+        dl = dls.valid if len(dls.valid_ds) else dls.train
+        x = dl.new(bs=1, shuffle=False, drop_last=False).one_batch()[0].as_subclass(Tensor).cpu()
+        h, w = x.shape[-2:]
+        ps = getattr(model.config, 'patch_size', None)
+        ps = min(ps) if isinstance(ps, (list, tuple)) else ps
+        size = getattr(model.config, 'image_size', None)
+        fix = (f"Build the image block for the model's size, e.g. `HFImageBlock(ckpt, size={{'height': {size}, 'width': {size}}})`"
+               if isinstance(size, int) else "Build the image block from the model's own checkpoint: `HFImageBlock(ckpt)`")
+        if isinstance(ps, int) and min(h, w) < ps:
+            raise ValueError(f"Images reach the model as {h}x{w} pixels, smaller than its {ps}x{ps} patches. {fix}.")
+        was = model.training
+        model.eval()
+        try:
+            with torch.no_grad(): model(pixel_values=x)
+        except Exception as e:
+            raise ValueError(f"The model cannot take the {h}x{w} images the image block makes ({type(e).__name__}: {e}). {fix}.") from e
+        finally: model.train(was)
 
 def _short_edge_size(h:int, w:int, short:int)->tuple:
     "(height, width) with the shorter edge resized to `short`, rounded as transformers' `get_resize_output_image_size`"
@@ -305,42 +343,6 @@ def HFImageBlock(
     # the batched path resizes byte tensors, so JPEGs are decoded straight into them; the processor itself takes PIL images
     create = HFImageTensor.create if isinstance(item_tfms[0], HFResizeCrop) else HFImage.create
     return TransformBlock(type_tfms=create, item_tfms=item_tfms, batch_tfms=batch_tfms)
-
-# %% ../../nbs/04_vision_data.ipynb #a2bfcf2e
-@patch
-def is_raw(self:HFImageTfm, item)->bool: return isinstance(item, (str, os.PathLike, bytes, Image.Image, np.ndarray, Tensor))
-
-@patch
-def save_pretrained(self:HFImageTfm, path): self.processor.save_pretrained(path)
-
-@patch(cls_method=True)
-def rebuild(cls:HFImageTfm, src, meta:dict)->tuple: return HFImageBlock(src), Image.new('RGB', (8, 8))
-
-@patch(cls_method=True)
-def handles(cls:HFImageTfm, config)->bool:
-    return (config.model_type in head_architectures('AutoModelForImageClassification')
-            and config.model_type not in head_architectures('AutoModelForSequenceClassification'))
-
-@patch
-def check_model(self:HFImageTfm, model, dls):
-    "Raise if `model` cannot take the images these DataLoaders make"
-    dl = dls.valid if len(dls.valid_ds) else dls.train
-    x = dl.new(bs=1, shuffle=False, drop_last=False).one_batch()[0].as_subclass(Tensor).cpu()
-    h, w = x.shape[-2:]
-    ps = getattr(model.config, 'patch_size', None)
-    ps = min(ps) if isinstance(ps, (list, tuple)) else ps
-    size = getattr(model.config, 'image_size', None)
-    fix = (f"Build the image block for the model's size, e.g. `HFImageBlock(ckpt, size={{'height': {size}, 'width': {size}}})`"
-           if isinstance(size, int) else "Build the image block from the model's own checkpoint: `HFImageBlock(ckpt)`")
-    if isinstance(ps, int) and min(h, w) < ps:
-        raise ValueError(f"Images reach the model as {h}x{w} pixels, smaller than its {ps}x{ps} patches. {fix}.")
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad(): model(pixel_values=x)
-    except Exception as e:
-        raise ValueError(f"The model cannot take the {h}x{w} images the image block makes ({type(e).__name__}: {e}). {fix}.") from e
-    finally: model.train(was)
 
 # %% ../../nbs/04_vision_data.ipynb #b845dc63
 from fastai.interpret import plot_top_losses

@@ -12,7 +12,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
 from ..core import check_number
-from ..sources import df_source, dataset_parts, dataset_source, target_spec, TargetSpec
+from ..sources import df_source, dataset_parts, dataset_source, target_spec, TargetSpec, DataFile
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
 from .data import HFImageBlock, ImageReadError
@@ -161,3 +161,22 @@ class ImageClassificationLearner(HFLearner):
         target = cls._target(lambda c: [v for p in parts for v in p[c]], label_col, task, label_delim, vocab, thresh, y_range, class_names=names)
         return cls._build(rows, ckpt, get_x=ColReader(image_col), target=target, task=task, splitter=splitter, aug_tfms=aug_tfms,
                           processor_kwargs=processor_kwargs, bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
+
+    @classmethod
+    def from_cli(cls,
+        data:DataFile, # What `fasthf train` was given
+        ckpt, # Hub name or local folder of the pretrained model
+        opts:dict, # `fasthf train`'s options
+        **kwargs # Passed to the learner (`bs`, `seed`, `cbs`)
+    ):
+        "The learner `fasthf train` builds from images (a folder of class folders, a saved `datasets` folder with an `Image` column, a table with `--image-col`), else None"
+        labels = {k: opts[k] for k in ('label_col', 'task', 'label_delim', 'thresh')}
+        if data.path.is_dir() and not data.is_saved_dataset:
+            return cls.from_folder(data.path, ckpt, valid_pct=None if (data.path/'valid').is_dir() else opts['valid_pct'], **kwargs)
+        if data.is_saved_dataset:
+            img = opts['image_col'] or next((c for c in data.columns if type(data.features[c]).__name__ == 'Image'), None)
+            if img is None: return None
+            return cls.from_dataset(data.dataset(), ckpt, image_col=img, valid_split=opts['valid_split'], valid_pct=opts['valid_pct'], **labels, **kwargs)
+        if not opts['image_col']: return None
+        return cls.from_df(data.table(), ckpt, image_col=opts['image_col'], folder=data.path.parent, valid_col=opts['valid_col'],
+                           valid_pct=opts['valid_pct'], **labels, **kwargs)
