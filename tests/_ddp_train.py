@@ -5,7 +5,6 @@ from pathlib import Path
 import pandas as pd
 from fastai.distributed import rank_distrib, num_distrib
 from fasthf.all import SequenceClassificationLearner
-from fasthf.training import HFDistributedDL # noqa: F401 (patches HFLearner.to_distributed)
 from fasthf.testing import tiny_text_checkpoint, tiny_corpus
 
 out, bs = Path(sys.argv[1]), int(sys.argv[2])

@@ -650,7 +650,7 @@ def test_cli_predict_empty_or_truncated_pkl(tmp_path, content):
     assert r.returncode == 2 and 'Traceback' not in r.stderr and "model.pkl' cannot be loaded as an exported learner" in r.stderr, r.stderr
 
 # --- token classification (fasthf.text.tags): each a clear error before training, the user's data unchanged
-from fasthf.text.tags import TokenClassificationLearner, HFWordsBlock, EntityScore, read_conll
+from fasthf.all import TokenClassificationLearner, HFWordsBlock, EntityScore, read_conll
 
 @pytest.fixture
 def ner_df():

