@@ -19,6 +19,8 @@ from .core import *
 from .files import *
 from .tasks import *
 from .sources import *
+from .text.tokens import *
+from .text.show import *
 from .text.data import *
 from .text.stream import *
 from .text.learner import *

@@ -10,8 +10,8 @@ import contextlib, fnmatch, json, os, shutil, tempfile
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['HF_FOLDER_FILES', 'ADAPTER_FILES', 'OverwriteError', 'conflicts', 'check_target', 'FileReadError', 'read_json',
-           'staged_folder', 'staged_file']
+__all__ = ['HF_FOLDER_FILES', 'ADAPTER_FILES', 'OverwriteError', 'owned', 'conflicts', 'check_target', 'FileReadError',
+           'read_json', 'staged_folder', 'staged_file']
 
 # %% ../nbs/00a_files.ipynb #5a2d1b00
 HF_FOLDER_FILES = ('config.json', 'generation_config.json', '*.safetensors', '*.safetensors.index.json', 'pytorch_model*.bin',
@@ -29,7 +29,13 @@ def _files(root:Path)->list:
     if not root.is_dir(): return []
     return sorted(p.relative_to(root).as_posix() for p in root.rglob('*') if p.is_file() or p.is_symlink())
 
-def _owned(rel:str, patterns)->bool: return any(fnmatch.fnmatchcase(rel, p) for p in patterns)
+def owned(
+    rel:str, # A file's path relative to the target folder (posix)
+    patterns, # Patterns of relative paths a writer owns
+)->bool:
+    "Does a writer that owns `patterns` own `rel`? Matched folder by folder: a pattern's `*` never reaches into a sub-folder (`*.safetensors` owns `model.safetensors`, not `checkpoints/epoch1.safetensors`)"
+    parts = rel.split('/')
+    return any(len(q := p.split('/')) == len(parts) and all(map(fnmatch.fnmatchcase, parts, q)) for p in patterns)
 
 # %% ../nbs/00a_files.ipynb #8e584ec9
 def conflicts(
@@ -40,7 +46,7 @@ def conflicts(
     "The files of `dest` that writing `written` there, as the owner of `owns`, would replace or remove"
     dest, written = Path(dest), set(written)
     if dest.exists() and not dest.is_dir(): raise OverwriteError(f"{str(dest)!r} is a file, not a folder: pass a folder path to write into.")
-    return [p for p in _files(dest) if p in written or _owned(p, owns)]
+    return [p for p in _files(dest) if p in written or owned(p, owns)]
 
 def check_target(
     dest, # The target folder

@@ -11,7 +11,7 @@ from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
 from .files import HF_FOLDER_FILES, staged_folder, staged_file, read_json
-from .registry import modality_class, all_modalities, task_class
+from .registry import RegistryError, modality_class, all_modalities, task_class, all_tasks
 from .tasks import HFTask, task_for_dls, task_from_config
 from .sources import TargetSpec, check_split
 from .callback import HFModelCallback, StopOnNaNCallback, HFTrainEvalCallback, TrainingLog
@@ -215,7 +215,8 @@ class HFLearner(Learner):
         meta = read_json(Path(src)/'fasthf.json', "Save the folder again with `learn.save_pretrained`.") if (Path(src)/'fasthf.json').exists() else {}
         modality = meta.get('modality') or _guess_modality(config)
         task = task_from_config(config, meta)
-        block, x = modality_class(modality).rebuild(src, meta)
+        try: block, x = modality_class(modality).rebuild(src, meta)
+        except RegistryError as e: raise CheckpointError(f"{src!r} was saved with inputs fasthf does not know here. {e}") from None
         # rows are dicts, so that fastai's `test_dl` tells them from raw inputs (a pair of texts is a tuple) and skips `get_x` for those
         rows = [{'x': x, 'y': y} for y in task.placeholder_targets()]
         dls = DataBlock(blocks=(block, task.target_block()), get_x=ItemGetter('x'), get_y=ItemGetter('y'),
@@ -236,9 +237,9 @@ def _check_problem_type(config, task:HFTask, ckpt):
     "A checkpoint already fine-tuned for another kind of target is not silently re-purposed"
     saved = getattr(config, 'problem_type', None)
     if saved and task.problem_type and saved != task.problem_type:
+        kind = next((t.target_block_name for t in all_tasks().values() if t.problem_type == saved and t.target_block_name), None)
         raise CheckpointError(f"{str(ckpt)!r} was fine-tuned for {saved} but the data are a {task.problem_type} target. "
-                              f"Use the pretrained checkpoint it was fine-tuned from, or a target block of its kind "
-                              f"({'MultiCategoryBlock' if saved.startswith('multi') else 'RegressionBlock' if saved == 'regression' else 'CategoryBlock'}).")
+                              f"Use the pretrained checkpoint it was fine-tuned from, or a target block of its kind" + (f" ({kind})." if kind else "."))
 
 # %% ../nbs/10_learner.ipynb #7f3b9775
 @delegates(Learner.__init__)

@@ -15,7 +15,8 @@ from .registry import TASK_ALIASES
 # %% auto #0
 __all__ = ['is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
            'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader',
-           'TargetSpec', 'target_spec', 'check_split', 'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
+           'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError',
+           'read_table', 'is_sequence_feature', 'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -319,6 +320,29 @@ def check_split(
         raise ValueError(f"Label {o!r} is in {len(rows)} validation row(s), first at {name(rows[0])}, but in no training row{more}: the model "
                          "could not learn it. Move some of its rows into training (or a different seed or split), drop those rows, or "
                          "pass `vocab=` with every class to keep them as they are.")
+
+# %% ../nbs/06_sources.ipynb #5f11e00b
+def check_tagged_rows(words, tags, index=None):
+    "Raise, naming the row, if a sentence is empty, holds a non-string word, or has not one tag per word"
+    for i, (w, t) in enumerate(zip(words, tags)):
+        name = 'The row at ' + row_name(i, index)
+        if not isinstance(w, (list, tuple, np.ndarray, pd.Series)) or not isinstance(t, (list, tuple, np.ndarray, pd.Series)):
+            raise ValueError(f"{name}: words and tags are lists, one tag per word (got {type(w).__name__} and {type(t).__name__}).")
+        if len(w) == 0: raise ValueError(f"{name} is an empty sentence: drop it (there is nothing to tag).")
+        if len(w) != len(t): raise ValueError(f"{name} has {len(w)} words but {len(t)} tags: give one tag per word.")
+        bad = next((x for x in w if not isinstance(x, str) or not x.strip()), None)
+        if bad is not None: raise ValueError(f"{name} holds the word {bad!r}: words are non-empty strings.")
+
+def check_tag_split(tags, train, valid, vocab=None, index=None):
+    "Raise, naming the row, if a sentence has a tag outside `vocab` or (without `vocab`) a validation sentence a tag no training sentence has"
+    known = {str(v) for v in vocab} if vocab is not None else {str(t) for i in train for t in tags[i]}
+    for i in (range(len(tags)) if vocab is not None else valid):
+        bad = next((t for t in tags[i] if str(t) not in known), None)
+        if bad is None: continue
+        where = f"The row at {row_name(i, index)}"
+        if vocab is not None: raise ValueError(f"{where} has the tag {bad!r}, which is not in `vocab`: add it to `vocab`, or fix the tag.")
+        raise ValueError(f"{where} (validation) has the tag {bad!r}, which no training sentence has, so the model cannot learn it: "
+                         "move such sentences into training, or pass `vocab=` with every tag.")
 
 # %% ../nbs/06_sources.ipynb #5f11e002
 class DataFileError(ValueError):

@@ -8,7 +8,7 @@ Docs: https://github.com/fasthf/fasthf/tasks.html.md"""
 from __future__ import annotations
 from fastai.basics import *
 from .core import CheckpointError, logits_of
-from .registry import TASKS, register_task, task_class, all_tasks
+from .registry import TASKS, RegistryError, register_task, task_class, all_tasks
 
 # %% auto #0
 __all__ = ['HFTask', 'target_tfms', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
@@ -22,6 +22,7 @@ class HFTask:
     auto_names:dict = {} # {modality: name of the `AutoModelFor...` class}
     plot_files:tuple = () # File names `save_plots` writes (so that a writer knows which files in its folder are its own)
     pipeline_tags:dict = {} # {modality: the `transformers.pipeline` task that serves a saved folder (the model card's `pipeline_tag`)}
+    target_block_name:str|None = None # The fastai block of its targets, for messages (`CategoryBlock`)
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get('name'): register_task(cls, cls.name)
@@ -132,7 +133,9 @@ def task_from_config(config, meta:dict)->HFTask:
     if name is None or name in ('sequence-classification', 'image-classification'): # fasthf.json of fasthf 0.0.x
         name = next((n for n, cls in all_tasks().items() if cls.claims_config(config)), None)
         name = name or getattr(config, 'problem_type', None) or 'single_label_classification'
-    return task_class(name).from_config(config, meta)
+    try: cls = task_class(name)
+    except RegistryError as e: raise CheckpointError(f"The saved folder names a task fasthf does not know here. {e}") from None
+    return cls.from_config(config, meta)
 
 # %% ../nbs/01_tasks.ipynb #7ad43540
 def label_fields(names)->dict:
@@ -147,6 +150,7 @@ def _categorize(dls):
 class SingleLabelClassification(HFTask):
     "One class per item (`CategoryBlock`)"
     name = problem_type = 'single_label_classification'
+    target_block_name = 'CategoryBlock'
     plot_files = ('confusion_matrix.png',)
     auto_names = {'text': 'AutoModelForSequenceClassification', 'vision': 'AutoModelForImageClassification'}
     pipeline_tags = {'text': 'text-classification', 'vision': 'image-classification'}
@@ -199,6 +203,7 @@ def check_thresh(thresh)->float:
 class MultiLabelClassification(HFTask):
     "Any number of classes per item (`MultiCategoryBlock`)"
     name = problem_type = 'multi_label_classification'
+    target_block_name = 'MultiCategoryBlock'
     plot_files = ('per_label_f1.png',)
     auto_names, pipeline_tags = SingleLabelClassification.auto_names, SingleLabelClassification.pipeline_tags
     def __init__(self, vocab, thresh:float=0.5): self.vocab, self.thresh = list(vocab), check_thresh(thresh)
@@ -262,6 +267,7 @@ def _regression(dls):
 class Regression(HFTask):
     "One or several float targets per item (`RegressionBlock`)"
     name = problem_type = 'regression'
+    target_block_name = 'RegressionBlock'
     plot_files = ('predicted_vs_true.png',)
     auto_names, pipeline_tags = SingleLabelClassification.auto_names, SingleLabelClassification.pipeline_tags
     def __init__(self,

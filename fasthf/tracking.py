@@ -11,7 +11,7 @@ import wandb
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.wandb import WandbCallback, wandb_process
-from .text.data import HFTextInput
+from .text.tokens import HFTextInput
 from .text.learner import SequenceClassificationLearner
 from .learner import HFLearner
 from .core import unwrap_model

@@ -175,7 +175,7 @@ def test_dataset_missing_column(bert):
 
 def test_plain_fastai_dataloaders(bert):
     dls = DataBlock(blocks=(TransformBlock, CategoryBlock), get_x=ItemGetter(0), get_y=ItemGetter(1)).dataloaders([(i, i % 2) for i in range(20)], bs=4)
-    raises(ValueError, lambda: hf_learner(dls, bert), 'hold no fasthf block', '`HFTextBlock(ckpt)` for texts or `HFImageBlock(ckpt)` for images')
+    raises(ValueError, lambda: hf_learner(dls, bert), 'hold no fasthf block', 'the block of their kind of input (`HFWordsBlock`, `HFTextBlock`, `HFImageBlock`)')
 
 def test_missing_text_at_predict(pairs_df, bert):
     learn = SentencePairLearner.from_df(pairs_df, bert, bs=8, max_length=32)

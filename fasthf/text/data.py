@@ -6,40 +6,19 @@ Docs: https://github.com/fasthf/fasthf/text_data.html.md"""
 
 # %% ../../nbs/02_text_data.ipynb #78ef69c1
 from __future__ import annotations
-import collections.abc, math, numbers, sys, textwrap, warnings
+import collections.abc, itertools, math, numbers, sys, textwrap, warnings
 from copy import copy as shallow_copy
 import numpy as np, pandas as pd, torch
 from fastai.basics import *
 from fastai.text.data import SortedDL
 from fastprogress.fastprogress import progress_bar
-from fastai.interpret import plot_top_losses
 from ..core import hf_tokenizer, CheckpointError, HFInputTfm, head_architectures, check_number
 from ..sources import is_missing, source_column
+from .tokens import *
+from .show import show_batch, show_results, plot_top_losses # the text `show_batch` / `show_results` / `plot_top_losses`, registered with the block
 
 # %% auto #0
-__all__ = ['HF_TEXT_INPUT_NAMES', 'HFTextInput', 'HFTextPrep', 'TokenTarget', 'HFBatchTokenizer', 'HFTextPair', 'pad_share',
-           'HFTextDL', 'HFTextBlock', 'is_pair_dls', 'show_table', 'show_batch', 'show_results', 'plot_top_losses']
-
-# %% ../../nbs/02_text_data.ipynb #9e84848e
-HF_TEXT_INPUT_NAMES = ('input_ids', 'attention_mask', 'token_type_ids')
-
-class HFTextInput(TensorBase):
-    "Token ids, attention mask and (optionally) token type ids of texts, stacked on dimension -2"
-    def model_inputs(self)->dict:
-        "The model's keyword arguments as plain tensors"
-        x = self.as_subclass(Tensor)
-        return {n: x.select(-2, i) for i, n in enumerate(HF_TEXT_INPUT_NAMES[:x.shape[-2]])}
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        # batches have different lengths: `torch.cat` of several (what `get_preds(with_input=True)` does) pads them with
-        # zeros first; the attention mask is 0 there, so decoding and the model ignore it
-        if func is torch.cat and args and isinstance(args[0], (list, tuple)) and len(args[0]) > 1:
-            ts = list(args[0])
-            n = max(t.shape[-1] for t in ts)
-            if any(t.shape[-1] != n for t in ts) and all(t.dim() == 3 for t in ts):
-                args = ([torch.nn.functional.pad(t, (0, n - t.shape[-1])) for t in ts], *args[1:])
-        return super().__torch_function__(func, types, args, kwargs)
+__all__ = ['HFTextPrep', 'HFBatchTokenizer', 'HFTextPair', 'pad_share', 'HFTextDL', 'HFTextBlock', 'is_pair_dls']
 
 # %% ../../nbs/02_text_data.ipynb #54ca9e8a
 class HFTextPrep(ItemTransform):
@@ -64,19 +43,10 @@ class HFTextPrep(ItemTransform):
         return x
 
 # %% ../../nbs/02_text_data.ipynb #4629fde2
-class TokenTarget:
-    "A target that lives in token space: aligned to the tokens of its batch when the batch is tokenized (word tags, answer spans)"
-    def to_tokens(self,
-        enc, # The tokenizer's output for the whole batch (`BatchEncoding`: `word_ids(i)`, `char_to_token(i, ...)`)
-        i:int, # This target's row in the batch
-        tfm, # The batch transform (its `max_length`, its settings)
-    ): # The target, one entry per token (or token positions)
-        "This target for row `i` of the tokenized batch `enc`"
-        raise NotImplementedError(f"{type(self).__name__} must say how it is aligned to tokens")
-
 class HFBatchTokenizer(ItemTransform, HFInputTfm):
-    "Tokenize the texts of a batch in one call, padding to the longest: the text modality's `HFInputTfm`"
+    "Tokenize the texts of a batch in one call, padding to the longest, or pad texts tokenized once: the text modality's `HFInputTfm`"
     modality, block = 'text', 'HFTextBlock'
+    cache_tokens = True # May `HFTextDL` tokenize its items once? (Not where targets are aligned to each batch's tokenizer output)
     def __init__(self,
         tokenizer, # A fast tokenizer (`hf_tokenizer(ckpt)`)
         max_length:int|None=None, # Longest sequence kept (in tokens); longer texts are truncated. Default: the model's limit
@@ -94,6 +64,7 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
 
     def tokenize(self, xs:list, pad:bool=True, tensors:bool=True,
                  masks:bool=True, # Also the attention mask and token type ids (False: `input_ids` only, to count tokens)
+                 types:bool=False, # With `masks=False`: the token type ids all the same (where the model takes them)
                 )->dict:
         "Tokenize texts (str or pairs) or pad pre-tokenized dicts"
         if len(xs) and isinstance(xs[0], dict):
@@ -105,24 +76,66 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         b = [x[1] for x in xs] if pair else None
         return self.tokenizer(a, b, truncation=True, max_length=self.max_length, padding='max_length' if pad and self.pad_to_max else pad,
                               pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
-                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks))
+                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks, types))
 
-    def mask_kwargs(self, masks:bool=True)->dict:
-        "What the tokenizer returns besides `input_ids`: the attention mask, and token type ids where the model takes them; neither with `masks=False`"
-        if not masks: return dict(return_attention_mask=False, return_token_type_ids=False)
-        return dict(return_token_type_ids='token_type_ids' in self.tokenizer.model_input_names)
+    def mask_kwargs(self, masks:bool=True, types:bool=False)->dict:
+        "What the tokenizer returns besides `input_ids`: the attention mask, and token type ids where the model takes them; with `masks=False` no mask, and type ids only with `types`"
+        tt = 'token_type_ids' in self.tokenizer.model_input_names
+        if not masks: return dict(return_attention_mask=False, return_token_type_ids=types and tt)
+        return dict(return_token_type_ids=tt)
 
     def lengths(self, xs:list)->list[int]:
         "Number of tokens of each item (after truncation)"
         if len(xs) and isinstance(xs[0], dict): return [len(x['input_ids']) for x in xs]
+        if len(xs) and isinstance(xs[0], TokenizedText): return [len(x) for x in xs]
         # ids only: building the masks as Python lists would cost a third of the time
         return [len(o) for o in self.tokenize(xs, pad=False, tensors=False, masks=False)['input_ids']]
+
+    def encode_all(self,
+        xs:list, # Texts (str) or pairs (tuples of two)
+        chunk:int=4096, # Items tokenized per call
+        bar:bool=False, # Show a progress bar
+    )->TokenizedRows:
+        "Tokenize every item once, truncated to `max_length`, unpadded: what `HFTextDL` pads into each batch"
+        starts = range(0, len(xs), chunk)
+        if bar: starts = progress_bar(starts, comment='tokenizing')
+        dtype = np.uint16 if len(self.tokenizer) <= 2**16 else np.int32
+        ids, types, lens = [], [], []
+        for s in starts:
+            enc = self.tokenize(xs[s:s+chunk], pad=False, tensors=False, masks=False, types=True)
+            n = [len(o) for o in enc['input_ids']]
+            lens += n
+            ids.append(np.fromiter(itertools.chain.from_iterable(enc['input_ids']), dtype=dtype, count=sum(n)))
+            if 'token_type_ids' in enc: types.append(np.fromiter(itertools.chain.from_iterable(enc['token_type_ids']), dtype=np.int8, count=sum(n)))
+        offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        tt = np.concatenate(types) if types else None
+        return TokenizedRows(self, np.concatenate(ids) if ids else np.zeros(0, dtype), offsets, tt if tt is not None and tt.any() else None)
+
+    def pad_rows(self, rows:list)->dict:
+        "Rows tokenized once (`TokenizedText`) padded into one batch, as the tokenizer pads (its side, `pad_to_max`, `pad_to_multiple_of`)"
+        tok, n = self.tokenizer, max(len(r) for r in rows)
+        if self.pad_to_max: n = max(n, self.max_length)
+        if self.pad_to_multiple_of: n = -(-n // self.pad_to_multiple_of) * self.pad_to_multiple_of
+        ids = np.full((len(rows), n), tok.pad_token_id, dtype=np.int64)
+        mask = np.zeros((len(rows), n), dtype=np.int64)
+        types = np.full((len(rows), n), tok.pad_token_type_id, dtype=np.int64) if 'token_type_ids' in tok.model_input_names else None
+        left = tok.padding_side == 'left'
+        for i, r in enumerate(rows):
+            k = len(r)
+            at = slice(n - k, n) if left else slice(0, k)
+            ids[i, at], mask[i, at] = r.input_ids, 1
+            if types is not None: types[i, at] = 0 if r.token_type_ids is None else r.token_type_ids
+        res = {'input_ids': torch.from_numpy(ids), 'attention_mask': torch.from_numpy(mask)}
+        if types is not None: res['token_type_ids'] = torch.from_numpy(types)
+        return res
 
     def check_encoding(self, enc, samples:list):
         "Raise if the tokenized batch `enc` lost something of `samples` that cannot be lost (a tagged word cut off)"
 
     def encodes(self, samples:list):
-        enc = self.tokenize([s[0] for s in samples])
+        xs = [s[0] for s in samples]
+        enc = self.pad_rows(xs) if isinstance(xs[0], TokenizedText) else self.tokenize(xs)
         self.check_encoding(enc, samples)
         x = torch.stack([enc[n] for n in HF_TEXT_INPUT_NAMES if n in enc], dim=1)
         # one row each, as views (`unbind`, then the type): indexing the typed batch row by row costs 4x more
@@ -233,14 +246,16 @@ def pad_share(batches)->float:
     return pad/max(tot, 1)
 
 class HFTextDL(SortedDL):
-    "A `SortedDL` whose sort key is the number of tokens of each item"
+    "A `SortedDL` whose sort key is the number of tokens of each item, its texts tokenized once (`tokens`) and padded per batch"
+    tokens:TokenizedRows|None = None # The token ids of every item, where they were made when the DataLoader was built
     def __init__(self, dataset, sort_func=None, res=None,
         num_workers:int|None=None, # Worker processes making batches (default: none on a machine without a GPU, else fastai's)
+        tokens:TokenizedRows|None=None, # Token ids of `dataset`'s items made before (`new` passes them on); default: made here
         **kwargs
     ):
         if num_workers is None and not torch.cuda.is_available(): num_workers = 0 # workers take the cores the model trains on
         TfmdDL.__init__(self, dataset, num_workers=num_workers, **kwargs)
-        self.sort_func = sort_func
+        self.sort_func, self.tokens = sort_func, tokens
         if res is None and len(self.dataset) <= 1: res = [0]*len(self.dataset) # one item (`predict`): nothing to sort
         if res is None: res = self._token_lengths() if sort_func is None else [sort_func(self.do_item(i)) for i in range_of(self.dataset)]
         self.res = res
@@ -252,13 +267,19 @@ class HFTextDL(SortedDL):
 
     def _after_item(self, it:tuple)->tuple:
         "`after_item(it)`, skipped where it would leave `it` as it is (`ToTensor` on texts and tensors: 26 µs an item in fasttransform's dispatch)"
-        plain = lambda o: isinstance(o, (str, Tensor, numbers.Number)) or (isinstance(o, tuple) and all(isinstance(t, str) for t in o))
+        plain = lambda o: isinstance(o, (str, Tensor, numbers.Number, TokenizedText)) or (isinstance(o, tuple) and all(isinstance(t, str) for t in o))
         if self._tensor_only_after_item() and all(map(plain, it)): return it
         return self.after_item(it)
 
     def do_item(self, s):
         try: return self._after_item(self.create_item(s))
         except SkipItemException: return None
+
+    def create_item(self, s):
+        "Item `s`: its input as the token ids made once (where there are, for this batch transform), its targets as the `Datasets` makes them"
+        t = self.tokens
+        if t is None or s is None or not t.fits(self.batch_tfm): return super().create_item(s)
+        return (t[s], *(tl[s] for tl in self.dataset.tls[1:]))
 
     @property
     def batch_tfm(self)->HFBatchTokenizer|None:
@@ -287,16 +308,27 @@ class HFTextDL(SortedDL):
             try: xs.append(get(i))
             except ValueError as e: raise ValueError(f"Row {i} of this {'training' if self.shuffle else 'validation'} set: {e}") from e
         if tfm is None: return [len(str(x)) for x in xs]
+        # a bar when tokenizing takes a while (16k texts and more), in a notebook or a terminal only (not in logs)
+        bar = len(xs) > 4*chunk and (in_notebook() or sys.stdout.isatty())
+        if self._can_keep_tokens(tfm, xs):
+            self.tokens = tfm.encode_all(xs, chunk=chunk, bar=bar)
+            return self.tokens.lengths()
         starts = range(0, len(xs), chunk)
-        # a bar when measuring takes a while (16k texts and more), in a notebook or a terminal only (not in logs)
-        if len(starts) > 4 and (in_notebook() or sys.stdout.isatty()): starts = progress_bar(starts, comment='measuring token lengths')
+        if bar: starts = progress_bar(starts, comment='measuring token lengths')
         for s in starts: res += tfm.lengths(xs[s:s+chunk])
         return res
+
+    def _can_keep_tokens(self, tfm, xs)->bool:
+        "Can the items be tokenized once here? Texts (not pre-tokenized dicts) of a one-input `Datasets` whose targets need not be aligned to each batch's tokens"
+        if not tfm.cache_tokens or not len(xs) or isinstance(xs[0], dict): return False
+        if getattr(self.dataset, 'n_inp', 1) != 1 or not getattr(self.dataset, 'tls', None): return False
+        return not any(isinstance(t, TokenTarget) for t in self.do_item(0)[1:])
 
     @delegates(TfmdDL.new)
     def new(self, dataset=None, **kwargs):
         res = kwargs.pop('val_res', None)
         if res is None: res = self.res if dataset is None else None
+        kwargs.setdefault('tokens', self.tokens if dataset is None else None) # the same items: the same token ids
         return TfmdDL.new(self, dataset=dataset, res=res, sort_func=self.sort_func, **kwargs)
 
     def pad_fraction(self, idxs=None)->float:
@@ -368,54 +400,3 @@ def _fixed_length(config, max_length:int)->bool:
         raise ValueError(f"This {config.model_type} model trains on sequences of exactly {n} tokens (axial_pos_shape={tuple(config.axial_pos_shape)}): "
                          f"pass max_length={n} to `HFTextBlock` (or `from_df`).")
     return True
-
-# %% ../../nbs/02_text_data.ipynb #6b30eeab
-def _text_cols(s):
-    t = s[0]
-    return {'text': t, 'text_2': None} if not isinstance(t, tuple) else {'text': t[0], 'text_2': t[1]}
-
-def show_table(df:pd.DataFrame)->pd.DataFrame:
-    "Show `df` as `show_batch` / `show_results` do: rendered in a notebook, printed as plain text in a script; returned"
-    if in_notebook(): display_df(df)
-    else: print(df.to_string(index=False))
-    return df
-
-def _show_df(samples, outs=None, max_n=10, trunc_at=150):
-    rows = []
-    for i, s in enumerate(samples[:max_n]):
-        r = _text_cols(s)
-        for k in ('text', 'text_2'):
-            if r[k] is not None and trunc_at: r[k] = TitledStr(r[k]).truncate(trunc_at)
-        if r['text_2'] is None: del r['text_2']
-        if len(s) > 1: r['label'] = str(s[1])
-        if outs is not None: r['prediction'] = str(outs[i][0])
-        rows.append(r)
-    return show_table(pd.DataFrame(rows))
-
-@dispatch
-def show_batch(x:HFTextInput, y, samples, ctxs=None, max_n=10, trunc_at=150, **kwargs):
-    return _show_df(samples, max_n=max_n, trunc_at=trunc_at)
-
-@dispatch
-def show_results(x:HFTextInput, y, samples, outs, ctxs=None, max_n=10, trunc_at=150, **kwargs):
-    return _show_df(samples, outs=outs, max_n=max_n, trunc_at=trunc_at)
-
-# %% ../../nbs/02_text_data.ipynb #e57bbe2d
-def _top_loss_title(o, target, loss, raw)->str:
-    "prediction / target / loss (/ probability for a single label)"
-    t = f"predicted {o} / actual {target} / loss {loss.item():.2f}"
-    return t + (f" / probability {raw.max().item():.2f}" if isinstance(target, Category) else '')
-
-@dispatch
-def plot_top_losses(x:HFTextInput, y, samples, outs, raws, losses, width:int=90, max_lines:int=4, **kwargs):
-    "Top losses of a text learner (any task): decoded texts with prediction / target / loss (/ probability)"
-    n = len(samples)
-    fig, axs = plt.subplots(n, 1, figsize=(10, 1.2 + 0.9*n*min(max_lines, 3)/2), squeeze=False)
-    for ax, s, o, r, l in zip(axs[:, 0], samples, outs, raws, losses):
-        text = s[0] if isinstance(s[0], str) else '\n— '.join(s[0])
-        lines = textwrap.wrap(str(text), width)[:max_lines]
-        ax.axis('off')
-        ax.set_title(_top_loss_title(o[0], s[1], l, r), loc='left', fontsize=9)
-        ax.text(0, 0.9, '\n'.join(lines), va='top', ha='left', fontsize=8, family='monospace', transform=ax.transAxes)
-    fig.tight_layout()
-    return fig

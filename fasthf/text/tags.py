@@ -13,11 +13,12 @@ from .words import *
 from ..tasks import HFTask, target_tfms, label_fields
 from ..learner import HFLearner, hf_learner
 from ..callback import PadTokenOutputs
-from ..sources import row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature
+from ..core import check_number
+from ..sources import row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
 
 # %% auto #0
-__all__ = ['CONLL_SUFFIXES', 'TokenClassification', 'check_tagged_rows', 'b_to_i', 'check_tag_split', 'window_rows',
-           'TokenClassificationLearner', 'read_conll', 'group_entities', 'tag_sentences', 'predict_words']
+__all__ = ['CONLL_SUFFIXES', 'TokenClassification', 'b_to_i', 'sentence_windows', 'SentenceRows', 'TokenClassificationLearner',
+           'read_conll', 'group_entities', 'tag_sentences', 'predict_words']
 
 # %% ../../nbs/15b_text_tags.ipynb #ef505877
 class TokenClassification(HFTask):
@@ -65,45 +66,49 @@ class TokenClassification(HFTask):
         return '; '.join(f"{e['entity_group']} {e['word']} ({e['score']:.2f})" for e in r['entities']) or '(no entity)'
 
 # %% ../../nbs/15b_text_tags.ipynb #d8bf0877
-def check_tagged_rows(words, tags, index=None):
-    "Raise, naming the row, if a sentence is empty, holds a non-string word, or has not one tag per word"
-    for i, (w, t) in enumerate(zip(words, tags)):
-        name = 'The row at ' + row_name(i, index)
-        if not isinstance(w, (list, tuple, np.ndarray, pd.Series)) or not isinstance(t, (list, tuple, np.ndarray, pd.Series)):
-            raise ValueError(f"{name}: words and tags are lists, one tag per word (got {type(w).__name__} and {type(t).__name__}).")
-        if len(w) == 0: raise ValueError(f"{name} is an empty sentence: drop it (there is nothing to tag).")
-        if len(w) != len(t): raise ValueError(f"{name} has {len(w)} words but {len(t)} tags: give one tag per word.")
-        bad = next((x for x in w if not isinstance(x, str) or not x.strip()), None)
-        if bad is not None: raise ValueError(f"{name} holds the word {bad!r}: words are non-empty strings.")
-
 def b_to_i(vocab)->dict:
     "The id of `I-TYPE` for the id of each `B-TYPE` of `vocab` that has one"
     ids = {t: i for i, t in enumerate(vocab)}
     return {i: ids['I-' + t[2:]] for t, i in ids.items() if t.startswith('B-') and 'I-' + t[2:] in ids}
 
-def check_tag_split(tags, train, valid, vocab=None, index=None):
-    "Raise, naming the row, if a sentence has a tag outside `vocab` or (without `vocab`) a validation sentence a tag no training sentence has"
-    known = {str(v) for v in vocab} if vocab is not None else {str(t) for i in train for t in tags[i]}
-    for i in (range(len(tags)) if vocab is not None else valid):
-        bad = next((t for t in tags[i] if str(t) not in known), None)
-        if bad is None: continue
-        where = f"The row at {row_name(i, index)}"
-        if vocab is not None: raise ValueError(f"{where} has the tag {bad!r}, which is not in `vocab`: add it to `vocab`, or fix the tag.")
-        raise ValueError(f"{where} (validation) has the tag {bad!r}, which no training sentence has, so the model cannot learn it: "
-                         "move such sentences into training, or pass `vocab=` with every tag.")
-
-def window_rows(df, words_col, tags_col, tfm:HFWordsTokenizer, stride:int=32):
-    "`df` with every sentence longer than the tokenizer's `max_length` replaced by overlapping windows of whole words"
+def sentence_windows(
+    words:list, # The words of every sentence
+    tfm:HFWordsTokenizer, # The batch transform (its tokenizer and `max_length`)
+    stride:int=32, # Tokens that consecutive windows of a long sentence share
+    chunk:int=1024, # Sentences tokenized per call
+)->np.ndarray: # `(sentence, first, end)` rows; `end` is -1 for a whole sentence
+    "Each sentence as one item, or, where it is longer than `max_length` tokens, as overlapping windows of whole words"
     room = tfm.max_length - tfm.tokenizer.num_special_tokens_to_add(pair=False)
-    rows, n_long = [], 0
-    for _, r in df.iterrows():
-        counts = tfm.word_tokens(r[words_col])
-        if sum(counts) <= room: rows.append(r); continue
-        n_long += 1
-        for s, e in word_windows(counts, room, stride=min(stride, room // 2)):
-            rows.append(pd.Series({**r.to_dict(), words_col: list(r[words_col])[s:e], tags_col: list(r[tags_col])[s:e]}))
+    res, n_long = [], 0
+    for c in range(0, len(words), chunk):
+        enc = tfm.encode(words[c:c+chunk], add_special_tokens=False)
+        for k, w in enumerate(words[c:c+chunk]):
+            wids, i = word_ids_of(enc, k), c + k
+            if len(wids) <= room: res.append((i, 0, -1)); continue
+            n_long += 1
+            res += [(i, a, b) for a, b in word_windows(tokens_per_word(wids, len(w)), room, stride=min(stride, room // 2))]
     if n_long: print(f"fasthf: {n_long} sentences longer than max_length={tfm.max_length} tokens split into overlapping windows")
-    return pd.DataFrame(rows).reset_index(drop=True) if n_long else df
+    return np.array(res, dtype=np.int64).reshape(-1, 3)
+
+class SentenceRows(list):
+    "Sentences (words and tags) of a DataFrame or of lazy `datasets` rows, read on demand: a long one as its windows; tag ids named by `names`"
+    def __init__(self, rows, words_col:str, tags_col:str, spans:np.ndarray, names:list|None=None):
+        super().__init__()
+        self.rows, self.cols, self.spans, self.names = rows, (words_col, tags_col), spans, names
+    def __len__(self): return len(self.spans)
+    def __iter__(self): return (self[i] for i in range(len(self)))
+    def __bool__(self): return len(self) > 0
+    @property
+    def iloc(self): return self # fastai's `L` indexes a table's rows through `iloc`: subsets stay lazy
+    def __getitem__(self, k):
+        if isinstance(k, slice) or is_listy(k) or isinstance(k, np.ndarray): return SentenceRows(self.rows, *self.cols, self.spans[k], self.names)
+        i, a, b = self.spans[k].tolist()
+        r = self.rows.iloc[i] if isinstance(self.rows, pd.DataFrame) else self.rows[i]
+        w, t = list(r[self.cols[0]]), list(r[self.cols[1]])
+        if b >= 0: w, t = w[a:b], t[a:b]
+        return {self.cols[0]: w, self.cols[1]: t if self.names is None else [self.names[o] for o in t]}
+    def __reduce__(self): return (list, ()) # an exported learner keeps no rows
+    def __repr__(self): return f"SentenceRows({len(self)} sentences or windows)"
 
 class TokenClassificationLearner(HFLearner):
     "An `HFLearner` for token classification (NER, POS): one tag per word"
@@ -127,17 +132,25 @@ class TokenClassificationLearner(HFLearner):
         if isinstance(df, (list, tuple)): df = pd.DataFrame(list(df))
         for c in (words_col, tags_col) + ((valid_col,) if valid_col else ()):
             if c not in df.columns: raise ValueError(f"Column {c!r} is not in the DataFrame (columns: {list(df.columns)}).")
-        check_tagged_rows(df[words_col].tolist(), df[tags_col].tolist(), index=df.index)
-        if vocab is not None and len(df) and all(isinstance(t, (int, np.integer)) for t in df[tags_col].iloc[0]):
-            df = df.assign(**{tags_col: [[vocab[i] for i in t] for t in df[tags_col]]})
-        train, valid = (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))(df)
-        check_tag_split(df[tags_col].tolist(), train, valid, vocab=vocab, index=df.index)
+        valid = (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))(df)[1]
+        return cls._build(df, df[words_col].tolist(), df[tags_col].tolist(), ckpt, words_col=words_col, tags_col=tags_col, valid=valid,
+                          index=df.index, vocab=vocab, max_length=max_length, stride=stride, label_all=label_all, bs=bs, seed=seed, **kwargs)
+
+    @classmethod
+    def _build(cls, rows, words, tags, ckpt, *, words_col, tags_col, valid, index, vocab, max_length, stride, label_all, bs, seed, **kwargs):
+        "The learner of every constructor: `rows` (a DataFrame or lazy `datasets` rows) with their words and tags checked, windows, DataLoaders"
+        check_tagged_rows(words, tags, index=index)
+        names = list(vocab) if vocab is not None and len(tags) and all(isinstance(t, (int, np.integer)) for t in tags[0]) else None
+        if names is not None: tags = [[names[i] for i in t] for t in tags]
+        is_valid = np.zeros(len(words), dtype=bool); is_valid[list(valid)] = True
+        check_tag_split(tags, np.flatnonzero(~is_valid), np.flatnonzero(is_valid), vocab=vocab, index=index)
         block = HFWordsBlock(ckpt, max_length=max_length, label_all=label_all)
-        is_valid = np.zeros(len(df), dtype=bool); is_valid[list(valid)] = True
-        df = window_rows(df.assign(_fasthf_valid=is_valid), words_col, tags_col, block.batch_tfm, stride=stride) # a copy: the user's df is kept
+        spans = sentence_windows(words, block.batch_tfm, stride=stride)
+        v = is_valid[spans[:, 0]] # a window is in the split of its sentence
         if seed is not None: set_seed(seed)
-        dls = DataBlock(blocks=(block, TagsBlock(vocab)), get_x=ColReader(words_col), get_y=ColReader(tags_col),
-                        splitter=ColSplitter('_fasthf_valid')).dataloaders(df, bs=bs)
+        dls = DataBlock(blocks=(block, TagsBlock(vocab)), get_x=ItemGetter(words_col), get_y=ItemGetter(tags_col),
+                        splitter=lambda _: (np.flatnonzero(~v).tolist(), np.flatnonzero(v).tolist())
+                        ).dataloaders(SentenceRows(rows, words_col, tags_col, spans, names), bs=bs)
         task = TokenClassification.from_dls(dls)
         if label_all: block.batch_tfm.b_to_i = b_to_i(task.vocab)
         print(f"fasthf: token classification with {len(task.vocab)} tags ({', '.join(task.vocab[:8])}{' ...' if len(task.vocab) > 8 else ''})")
@@ -151,18 +164,26 @@ class TokenClassificationLearner(HFLearner):
         tags_col:str='ner_tags', # Column of tags: a `ClassLabel` sequence (its names are the tags) or strings
         train_split:str='train', # Split to train on, for a `DatasetDict`
         valid_split:str='validation', # Split to validate on, for a `DatasetDict`
-        **kwargs # Passed to `from_df`
+        valid_pct:float=0.2, # Share of random validation rows from a single `Dataset`
+        vocab:list|None=None, # The tags, in the model's order (default: a `ClassLabel`'s names, else from the training rows)
+        max_length:int|None=None, # Longest window in tokens; longer sentences become overlapping windows
+        stride:int=32, # Tokens that consecutive windows of a long sentence share
+        label_all:bool=False, # Every sub-token learns its word's tag
+        bs:int=32, # Batch size
+        seed:int|None=None, # Seed for the split and the head's initialisation
+        **kwargs # Passed to `hf_learner`
     ):
-        "A token-classification learner from a `datasets` dataset such as CoNLL-2003 (`tokens`, `ner_tags`)"
+        "A token-classification learner from a `datasets` dataset such as CoNLL-2003 (`tokens`, `ner_tags`), its rows read lazily"
         parts = dataset_parts(ds, train_split, valid_split)
         for p in parts: check_columns(p.column_names, [words_col, tags_col])
-        kwargs.setdefault('vocab', class_names(parts[0].features[tags_col]))
-        frames = [p.select_columns([words_col, tags_col]).to_pandas() for p in parts]
-        if len(frames) == 2:
-            kwargs.setdefault('valid_col', 'is_valid')
-            df = pd.concat([frames[0].assign(is_valid=False), frames[1].assign(is_valid=True)], ignore_index=True)
-        else: df = frames[0]
-        return cls.from_df(df, ckpt, words_col=words_col, tags_col=tags_col, **kwargs)
+        vocab = ifnone(vocab, class_names(parts[0].features[tags_col]))
+        check_number('valid_pct', valid_pct, 0, 1, lo_open=True, hi_open=True)
+        parts = [p.select_columns([words_col, tags_col]) for p in parts]
+        rows = HFDatasetRows(parts)
+        words, tags = [w for p in parts for w in p[words_col]], [t for p in parts for t in p[tags_col]]
+        valid = range(len(parts[0]), len(rows)) if len(parts) == 2 else RandomSplitter(valid_pct, seed=seed)(range(len(rows)))[1]
+        return cls._build(rows, words, tags, ckpt, words_col=words_col, tags_col=tags_col, valid=valid, index=None, vocab=vocab,
+                          max_length=max_length, stride=stride, label_all=label_all, bs=bs, seed=seed, **kwargs)
 
     @classmethod
     def from_conll(cls,

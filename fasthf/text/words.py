@@ -11,7 +11,9 @@ from copy import deepcopy
 from fastai.basics import *
 from ..core import CheckpointError, HFInputTfm, head_architectures, hf_tokenizer
 from ..sources import is_missing
-from .data import HFBatchTokenizer, HFTextInput, HF_TEXT_INPUT_NAMES, HFTextDL, TokenTarget, show_table
+from .tokens import HFTextInput, HF_TEXT_INPUT_NAMES, TokenTarget
+from .data import HFBatchTokenizer, HFTextDL
+from .show import show_table
 from .entities import SUBTOKEN, TagsLoss, mark_tags
 
 # %% auto #0
@@ -139,6 +141,7 @@ def TagsBlock(vocab=None):
 class HFWordsTokenizer(HFBatchTokenizer):
     "Tokenize a batch of pre-split sentences (`is_split_into_words=True`), whose word tags `HFBatchTokenizer` aligns to the tokens: the `words` modality"
     modality, block = 'words', 'HFWordsBlock'
+    cache_tokens = False # tags are aligned through each batch's `word_ids()`: the words are tokenized per batch
     b_to_i:dict|None = None # With `label_all`: the `I-` tag id for each `B-` tag id (set from the vocabulary by `TokenClassificationLearner`)
     space_words:bool = False # Give each word after the first its space back, so that it is tokenized as in the text (set when it must be)
     def __init__(self, tokenizer, max_length:int|None=None, pad_to_multiple_of:int|None=None, pad_to_max:bool=False,
@@ -161,10 +164,10 @@ class HFWordsTokenizer(HFBatchTokenizer):
         if self.space_words: sentences = [w[:1] + [' ' + x for x in w[1:]] for w in sentences]
         return self.tokenizer(sentences, is_split_into_words=True, **kwargs)
 
-    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True, masks:bool=True)->dict:
+    def tokenize(self, xs:list, pad:bool=True, tensors:bool=True, masks:bool=True, types:bool=False)->dict:
         return self.encode(xs, truncation=True, max_length=self.max_length,
                               padding='max_length' if pad and self.pad_to_max else pad, pad_to_multiple_of=self.pad_to_multiple_of if pad else None,
-                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks))
+                              return_tensors='pt' if tensors else None, **self.mask_kwargs(masks, types))
 
     def word_tokens(self, words)->list:
         "The number of tokens of each word of one sentence"
