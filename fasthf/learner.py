@@ -127,6 +127,16 @@ class HFLearner(Learner):
                 for o in items[1:]: self.input_tfm.check_input(o, self.dls)
         return self.dls.test_dl(items, rm_type_tfms=rm_type_tfms, **kwargs)
 
+    @classmethod
+    def from_cli(cls,
+        data, # What `fasthf train` was given (`fasthf.sources.DataFile`)
+        ckpt, # Hub name or local folder of the pretrained model
+        opts:dict, # `fasthf train`'s options
+        **kwargs # Passed to the learner (`bs`, `seed`, `cbs`)
+    ):
+        "A one-liner's command-line hook (`CLI_LEARNERS`): its learner for `data` where the data are of its kind, else None"
+        return None
+
     def to_bf16(self):
         "Train with bfloat16 mixed precision on the DataLoaders' device (CPU or GPU): `DeviceMixedPrecision`"
         return self.add_cb(DeviceMixedPrecision(amp_mode='bf16'))

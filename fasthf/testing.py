@@ -14,10 +14,9 @@ from tokenizers import Tokenizer, models, trainers, pre_tokenizers, processors, 
 from .assets import minilm_path, mnist_5k
 
 # %% auto #0
-__all__ = ['WORDS', 'TINY_TEXT', 'TINY_TEXT_ARCHS', 'TINY_IMAGE', 'TINY_IMAGE_ARCHS', 'SWEEP_CONFIG', 'SWEEP_PROCESSOR',
-           'SWEEP_NOT_BUILDABLE', 'tiny_corpus', 'tiny_tokenizer', 'tiny_text_checkpoint', 'tiny_image_checkpoint',
-           'tiny_images', 'tiny_image_folder', 'mnist_folder', 'small_vit_checkpoint', 'NotBuildable', 'sweep_archs',
-           'sweep_checkpoint']
+__all__ = ['WORDS', 'TINY_TEXT', 'TINY_TEXT_ARCHS', 'TINY_IMAGE', 'TINY_IMAGE_ARCHS', 'tiny_corpus', 'tiny_tokenizer',
+           'checkpointcheckpoint_root', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images',
+           'tiny_image_folder', 'mnist_folder', 'small_vit_checkpoint']
 
 # %% ../nbs/90_testing.ipynb #aa4761dd
 WORDS = ("the a an this that man woman child dog cat car house tree film movie story plot actor actress scene music "
@@ -110,7 +109,7 @@ TINY_TEXT = {
 TINY_TEXT_ARCHS = tuple(TINY_TEXT)
 
 _tmp_root = None
-def _root()->Path:
+def checkpointcheckpoint_root()->Path:
     "One temporary folder per process for the tiny checkpoints, removed at exit"
     global _tmp_root
     if _tmp_root is None:
@@ -137,7 +136,7 @@ def tiny_text_checkpoint(
     config = AutoConfig.for_model(arch, vocab_size=len(tok), **cfg_kw, **extra)
     torch.manual_seed(seed)
     model = AutoModel.from_config(config)
-    path = _root()/f'text-{arch}-{seed}'
+    path = checkpoint_root()/f'text-{arch}-{seed}'
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return path
@@ -170,7 +169,7 @@ def tiny_image_checkpoint(
     torch.manual_seed(seed)
     model = AutoModel.from_config(config)
     proc = getattr(transformers, _PROC[arch])(**proc_kw)
-    path = _root()/f'image-{arch}-{seed}'
+    path = checkpoint_root()/f'image-{arch}-{seed}'
     model.save_pretrained(path)
     proc.save_pretrained(path)
     return path
@@ -245,178 +244,3 @@ def small_vit_checkpoint(
     ViTModel(config, add_pooling_layer=False).save_pretrained(path)
     ViTImageProcessor(size={'height': image_size, 'width': image_size}).save_pretrained(path)
     return Path(path)
-
-# %% ../nbs/90_testing.ipynb #be695eb5
-_W, _FF, _L, _H = 32, 48, 2, 2
-_SHRINK = { # config arguments that set a model's size, and their tiny values (each config takes those it knows)
-    'hidden_size': _W, 'd_model': _W, 'n_embd': _W, 'dim': _W, 'embed_dim': _W, 'emb_dim': _W, 'embedding_size': _W,
-    'word_embed_proj_dim': _W, 'projection_dim': _W, 'd_latents': _W, 'd_embed': _W,
-    'kv_lora_rank': 16, 'q_lora_rank': 16, 'qk_rope_head_dim': 8, 'qk_nope_head_dim': 8, 'v_head_dim': 16, 'rotary_dim': 8,
-    'intermediate_size': _FF, 'ffn_dim': _FF, 'd_ff': _FF, 'encoder_ffn_dim': _FF, 'decoder_ffn_dim': _FF, 'n_inner': _FF,
-    'hidden_dim': _FF, 'moe_intermediate_size': 16, 'shared_expert_intermediate_size': 16, 'expert_intermediate_size': 16,
-    'ffn_hidden_size': _FF,
-    'num_hidden_layers': _L, 'n_layer': _L, 'n_layers': _L, 'num_layers': _L, 'encoder_layers': _L, 'decoder_layers': _L,
-    'num_decoder_layers': _L, 'num_self_attends_per_block': 1, 'num_blocks': 1,
-    'num_attention_heads': _H, 'n_head': _H, 'n_heads': _H, 'encoder_attention_heads': _H, 'decoder_attention_heads': _H,
-    'num_heads': _H, 'num_key_value_heads': _H, 'head_dim': _W//_H, 'attention_head_size': _W//_H, 'd_kv': _W//_H,
-    'num_self_attention_heads': _H, 'num_cross_attention_heads': 1, 'num_latents': 8,
-    'num_experts': 4, 'num_local_experts': 4, 'n_routed_experts': 4, 'num_experts_per_tok': 2, 'n_shared_experts': 1,
-    'moe_topk': 2, 'first_k_dense_replace': 1, 'n_group': 1, 'topk_group': 1,
-    'max_position_embeddings': 128, 'n_positions': 128, 'n_ctx': 128, 'use_cache': False,
-    'entity_vocab_size': 16, 'entity_emb_size': 16, 'max_2d_position_embeddings': 128,
-}
-_IMG_SHRINK = {'image_size': 64, 'patch_size': 8, 'num_channels': 3, 'embed_dim': 16, 'hidden_size': 32, 'window_size': 4, 'encoder_stride': 8}
-
-_RP = {'rope_type': 'default', 'rope_theta': 10000.0}
-SWEEP_CONFIG = { # what the generic shrinking cannot guess: constraints between arguments
-    'gpt_neo': dict(attention_types=[[['global', 'local'], 1]]), # one entry per layer
-    'layoutlmv3': dict(hidden_size=36, coordinate_size=6, shape_size=6, visual_embed=False), # hidden = 4 coordinates + 2 shapes
-    'lilt': dict(hidden_size=48), # its layout stream splits hidden/4 in 6
-    'funnel': dict(d_inner=64, d_head=16), # its feed-forward and head sizes have their own names
-    'cohere_compass_text': dict(layer_types=['sliding_attention', 'full_attention'], rope_parameters={'full_attention': _RP, 'sliding_attention': _RP}),
-    'bit': dict(num_groups=8), # group norm groups divide the narrowest stage
-    'cvt': dict(depth=[1, 2, 3]), # CvT indexes its drop-path rates by stage
-    'efficientnet': dict(_keep_lists=True, width_coefficient=0.25, depth_coefficient=0.25, hidden_dim=320),
-    'hgnet_v2': dict(stem_channels=[3, 8, 8], stage_in_channels=[8, 16, 32, 64], stage_mid_channels=[8, 8, 16, 16],
-                     stage_out_channels=[16, 32, 64, 128], hidden_sizes=[16, 32, 64, 128], stage_numb_of_layers=[1, 1, 1, 1], embedding_size=8),
-    'textnet': dict(stem_out_channels=8),
-    'mobilevit': dict(patch_size=2), 'mobilevitv2': dict(patch_size=2),
-    'swin': dict(patch_size=4, window_size=2), 'donut-swin': dict(patch_size=4, window_size=2),
-    'levit': dict(patch_size=16), # LeViT's stem downsamples 16 times
-    'hiera': dict(image_size=[64, 64], patch_size=[7, 7]),
-    'mobilenet_v1': dict(depth_multiplier=0.25),
-    'timm_wrapper': dict(architecture='test_resnet'), # one of timm's own tiny test architectures
-    'reformer': dict(axial_pos_embds_dim=[16, 16], axial_pos_shape=[4, 8], attn_layers=['local', 'lsh'], # dims sum to hidden, shape: 32 tokens
-                     local_attn_chunk_length=16, lsh_attn_chunk_length=16),
-    'xmod': dict(default_language='en_XX'), # one language adapter, used by default
-    'roc_bert': dict(pronunciation_embed_dim=8, shape_embed_dim=8, shape_vocab_size=64, pronunciation_vocab_size=64),
-    'zamba': dict(num_hidden_layers=4, layers_block_type=['linear_attention', 'hybrid']*2, attn_layer_period=2, attn_layer_offset=1), # 2 hybrid layers share weights
-    'zamba2': dict(layers_block_type=['linear_attention', 'hybrid'], hybrid_layer_ids=[1]),
-}
-SWEEP_PROCESSOR = {'perceiver': dict(size={'height': 64, 'width': 64}, crop_size={'height': 72, 'width': 72})} # crops, then resizes
-SWEEP_NOT_BUILDABLE = { # architectures that cannot be built tiny and offline here, and why
-    'layoutlmv2': 'needs detectron2 (no wheel on PyPI; built from source) for its visual backbone',
-    'dinat': 'needs natten (neighbourhood-attention kernels; no wheel for this CPU-only Python)',
-    'imagegpt': "reads images as colour-cluster token ids (`input_ids`) made with the checkpoint's cluster file, not `pixel_values`",
-    'shieldgemma2': 'a vision-language safety classifier: each image needs a text policy prompt through a chat template',
-}
-
-class NotBuildable(Exception): "An architecture that cannot be built tiny and offline: the message says why"
-
-def sweep_archs(task:str='sequence-classification')->list:
-    "Every model type transformers maps to a `task` head"
-    return list(_sweep_mapping(task))
-
-def _sweep_mapping(task:str)->dict:
-    "transformers' model types -> head classes for `task`"
-    from transformers.models.auto import modeling_auto as ma
-    maps = {'sequence-classification': ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, 'token-classification': ma.MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES,
-            'image-classification': ma.MODEL_FOR_IMAGE_CLASSIFICATION_MAPPING_NAMES}
-    if task not in maps: raise ValueError(f"Unknown sweep task {task!r}: use one of {list(maps)}.")
-    return maps[task]
-
-def _stage_lists(cls)->dict:
-    "Per-stage list defaults of a vision config, narrowed: widths / 8 (multiples of 8), one block and one head per stage"
-    res = {}
-    for k, v in cls().to_dict().items():
-        if not (isinstance(v, (list, tuple)) and v and all(isinstance(o, int) and not isinstance(o, bool) for o in v)): continue
-        if any(w in k for w in ('hidden_size', 'embed_dim', 'dims', 'channels', 'width')): res[k] = [max(8, o//64*8) for o in v]
-        elif 'depth' in k or k in ('layers', 'num_layers', 'block_repeats', 'stage_num_blocks', 'n_attn_blocks'): res[k] = [1]*len(v)
-        elif 'heads' in k: res[k] = [1]*len(v)
-    return res
-
-def _sub_kwargs(cls, base, ids)->dict:
-    "Tiny versions of the sub-configs (text / vision towers, encoder / decoder) of a composite config"
-    res, default = {}, None
-    params = inspect.signature(cls.__init__).parameters
-    for name, sub in (getattr(cls, 'sub_configs', None) or {}).items():
-        if name not in params: continue
-        if not (isinstance(sub, type) and issubclass(sub, PreTrainedConfig)) or sub.__name__ == 'AutoConfig':
-            if default is None: default = cls()
-            sub = type(getattr(default, name)) # an `AutoConfig` slot: the class of its default
-        res[name] = sub(**_shrunk_kwargs(sub, ids, base, ids)).to_dict()
-    return res
-
-def _shrunk_kwargs(cls, extra=None, base=None, ids=None)->dict:
-    "Constructor arguments of config class `cls` for a tiny model"
-    params = inspect.signature(cls.__init__).parameters
-    base, extra = (_SHRINK if base is None else base), extra or {}
-    kw = {k: v for k, v in base.items() if k in params}
-    if base is not _SHRINK and not extra.get('_keep_lists'): kw.update({k: v for k, v in _stage_lists(cls).items() if k in params})
-    kw.update(_sub_kwargs(cls, base, ids or {}))
-    kw.update({k: v for k, v in extra.items() if k in params})
-    return kw
-
-@functools.cache
-def _sweep_bpe():
-    "A byte-level BPE tokenizer with BERT-style segments: `<s> A </s>` and `<s> A </s> B </s>`"
-    t = Tokenizer(models.BPE())
-    t.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    t.decoder = decoders.ByteLevel()
-    t.train_from_iterator(tiny_corpus(), trainers.BpeTrainer(vocab_size=600, special_tokens=['<pad>', '<unk>', '<s>', '</s>', '<mask>'],
-                                                             initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    t.post_processor = processors.TemplateProcessing(single='<s> $A </s>', pair='<s> $A </s> $B:1 </s>:1', special_tokens=[('<s>', 2), ('</s>', 3)])
-    return t.to_str()
-
-def _sweep_image_processor(mt:str):
-    "The architecture's own image-processor class, at 64 pixels"
-    import transformers
-    from transformers.models.auto.image_processing_auto import IMAGE_PROCESSOR_MAPPING_NAMES
-    names = IMAGE_PROCESSOR_MAPPING_NAMES.get(mt) or {'torchvision': 'BitImageProcessor'} # what DINOv2-with-registers / HGNet-V2 checkpoints use
-    name = names.get('torchvision') or names.get('pil')
-    if name == 'TimmWrapperImageProcessor': # timm describes preprocessing with its own `pretrained_cfg`
-        return transformers.TimmWrapperImageProcessor(pretrained_cfg=dict(input_size=(3, 64, 64), interpolation='bilinear', crop_pct=0.875,
-            crop_mode='center', mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225)), architecture=SWEEP_CONFIG[mt]['architecture'])
-    proc = getattr(transformers, name)()
-    for attr in ('size', 'crop_size'):
-        s = getattr(proc, attr, None)
-        if s is None: continue
-        d = dict(s) if not isinstance(s, int) else {'height': s, 'width': s}
-        crops = attr == 'size' and 'crop_size' in proc.to_dict() and getattr(proc, 'do_center_crop', False)
-        d = {k: ((72 if crops else 64) if k in ('height', 'width', 'shortest_edge') else v) for k, v in d.items() if v is not None}
-        if 'longest_edge' in d: d['longest_edge'] = 128
-        setattr(proc, attr, d)
-    for k, v in SWEEP_PROCESSOR.get(mt, {}).items(): setattr(proc, k, v)
-    return proc
-
-@functools.cache
-def sweep_checkpoint(
-    model_type:str, # A key of transformers' sequence-, token- or image-classification mapping
-    task:str='sequence-classification', # 'sequence-classification', 'token-classification' or 'image-classification'
-    seed:int=0, # Seed for the random weights
-)->Path: # A folder with config, safetensors weights and tokenizer or image processor
-    "Build, save and return the folder of a tiny random `model_type` model with a `task` head (or raise `NotBuildable`)"
-    from transformers import CONFIG_MAPPING, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForImageClassification
-    if model_type in SWEEP_NOT_BUILDABLE: raise NotBuildable(SWEEP_NOT_BUILDABLE[model_type])
-    text = task in ('sequence-classification', 'token-classification')
-    mapping = _sweep_mapping(task)
-    auto = {'sequence-classification': AutoModelForSequenceClassification, 'token-classification': AutoModelForTokenClassification,
-            'image-classification': AutoModelForImageClassification}[task]
-    if model_type not in mapping: raise ValueError(f"{model_type!r} has no {task} head in transformers: pick one of `sweep_archs({task!r})`.")
-    cls, extra = CONFIG_MAPPING[model_type], SWEEP_CONFIG.get(model_type, {})
-    if text:
-        pre = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(_sweep_bpe()), model_max_length=128, pad_token='<pad>',
-                                      unk_token='<unk>', bos_token='<s>', eos_token='</s>', cls_token='<s>', sep_token='</s>', mask_token='<mask>')
-        ids = dict(vocab_size=len(pre), pad_token_id=0, bos_token_id=2, eos_token_id=3, cls_token_id=2, sep_token_id=3,
-                   mask_token_id=4, decoder_start_token_id=2)
-        config = cls(**_shrunk_kwargs(cls, {**ids, **extra}, ids=ids))
-        # T5 reads `decoder_start_token_id`, which its config does not declare (real T5 checkpoints store it)
-        if config.is_encoder_decoder and getattr(config, 'decoder_start_token_id', None) is None: config.decoder_start_token_id = 0
-        pre.model_input_names = ['input_ids', 'attention_mask'] + (['token_type_ids'] if (getattr(config, 'type_vocab_size', 0) or 0) > 1 else [])
-    else:
-        pre = _sweep_image_processor(model_type)
-        config = cls(**_shrunk_kwargs(cls, extra, {**_SHRINK, **_IMG_SHRINK}))
-    head = mapping[model_type]
-    config.architectures = [head if isinstance(head, str) else head[0]] # DeiT, LeViT, Perceiver map to two classes: the first
-    with torch.device('meta'): n = sum(p.numel() for p in auto.from_config(config).parameters())
-    if n > 3_000_000: raise NotBuildable(f'{n/1e6:.0f}M parameters after shrinking: its config needs tiny settings in `SWEEP_CONFIG`')
-    torch.manual_seed(seed)
-    model = auto.from_config(config)
-    path = _root()/f'sweep-{task}-{model_type}-{seed}'
-    model.save_pretrained(path)
-    pre.save_pretrained(path)
-    if hasattr(pre, 'data_config'): # timm's processor reads its `pretrained_cfg` from config.json
-        cfg = json.loads((path/'config.json').read_text())
-        cfg['pretrained_cfg'] = dict(pre.data_config)
-        (path/'config.json').write_text(json.dumps(cfg, indent=2))
-    return path

@@ -69,7 +69,7 @@ def _pipeline_probs(learn, task, hf, items):
 def check(mt:str, task:str=TEXT, target:str='single', epochs:int=3, lr:float=3e-3)->dict:
     """DataBlock -> `hf_splitter` (>= 3 groups, every parameter in one) -> `fit_one_cycle` (finite losses, training loss
     falls) -> `predict` -> export round trip (`torch.equal`) -> `save_pretrained` + pipeline (1e-5 text, 1e-4 images)"""
-    from fasthf.testing import sweep_checkpoint, NotBuildable
+    from fasthf.sweep import sweep_checkpoint, NotBuildable
     from fasthf.splitters import hf_splitter
     res, t0, step = dict(arch=mt, task=task, target=target), time.time(), 'build'
     try:
@@ -165,7 +165,7 @@ def main(argv=None):
     p.add_argument('--target', default='all', choices=[*TARGETS, 'all'], help='single-label, multi-label, regression, or all three')
     p.add_argument('--out', default=None, help='write the markdown table here (and the results as JSON beside it)')
     a = p.parse_args(argv)
-    from fasthf.testing import sweep_archs
+    from fasthf.sweep import sweep_archs
     tasks = [TEXT, TOKENS, IMAGE] if a.task == 'all' else [{'text': TEXT, 'tokens': TOKENS, 'image': IMAGE}[a.task]]
     todo = [(mt, t, g) for t in tasks for mt in (a.archs or sweep_archs(t)) if not a.archs or mt in sweep_archs(t)
             for g in TASK_TARGETS[t] if a.target == 'all' or g == a.target or t == TOKENS]
@@ -186,7 +186,7 @@ def main(argv=None):
         import torch as _t, transformers as _tr
         title = 'Architectures swept' + (': token classification' if tasks == [TOKENS] else '')
         head = (f'# {title}\n\nEvery model type in transformers {_tr.__version__} with a {" / ".join(tasks)} head, '
-                f'built tiny and offline by `fasthf.testing.sweep_checkpoint` and run through every fasthf step by `tests/_sweep.py` '
+                f'built tiny and offline by `fasthf.sweep.sweep_checkpoint` and run through every fasthf step by `tests/_sweep.py` '
                 f'(`bash tools/sweep.sh`). {summary}; {time.strftime("%Y-%m-%d")}, torch {_t.__version__}, CPU.\n\n')
         out.write_text(head + md)
         out.with_suffix('.json').write_text(json.dumps(dict(summary=summary, wall_s=wall, results=results), indent=1))

@@ -129,12 +129,12 @@ def substitute_shell(cmd:str)->str:
 
 def test_code_span_names():
     "Every API-like name in a code span of the README is one `from fasthf.all import *` provides (or one of transformers / peft / datasets)"
-    import fasthf.all, fasthf.testing, transformers, peft, datasets, torch
+    import fasthf.all, fasthf.testing, fasthf.sweep, transformers, peft, datasets, torch
     ns = {}
     exec('from fasthf.all import *', ns)
     spans = re.findall(r'`([^`\n]+)`', re.sub(r'```.*?```', '', README, flags=re.S))
     names = {m for s in spans for m in re.findall(r'^([A-Za-z_]\w*)(?:\(|$)', s.strip())}
-    other = lambda n: any(hasattr(m, n) for m in (transformers, peft, datasets, torch, torch.nn, builtins, fasthf.testing)) # testing: the test helpers
+    other = lambda n: any(hasattr(m, n) for m in (transformers, peft, datasets, torch, torch.nn, builtins, fasthf.testing, fasthf.sweep)) # testing, sweep: the test helpers
     methods = {n for cls in (fasthf.all.HFLearner, fasthf.all.TokenClassificationLearner, fasthf.all.LoRACallback, fasthf.all.HFTask, fasthf.all.HFInputTfm, fasthf.all.TokenTarget,
                              fasthf.all.ClassificationInterpretation) for n in dir(cls)}
     # words in code spans that are not Python names: files, commands, options, config keys, attribute names

@@ -17,7 +17,7 @@ FAMILIES = { # one per family: encoders, decoder-only (dense, MoE, MLA), encoder
 def _cases():
     "Every target (single-label, multi-label, regression; tags for token classification) on one architecture per family, or on every architecture"
     if os.environ.get('FASTHF_SWEEP') == 'all':
-        from fasthf.testing import sweep_archs
+        from fasthf.sweep import sweep_archs
         return [(mt, t, g) for t in (TEXT, TOKENS, IMAGE) for mt in sweep_archs(t) for g in TASK_TARGETS[t]]
     return [(mt, t, g) for t, archs in FAMILIES.items() for mt in archs for g in TASK_TARGETS[t]]
 

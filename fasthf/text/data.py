@@ -100,15 +100,15 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         starts = range(0, len(xs), chunk)
         if bar: starts = progress_bar(starts, comment='tokenizing')
         dtype = np.uint16 if len(self.tokenizer) <= 2**16 else np.int32
+        # token type ids are kept where they can differ from 0: pairs, and single texts of tokenizers that mark a token (XLNet's last)
+        types_kept = len(xs) > 0 and (isinstance(xs[0], tuple) or any(self.tokenize(xs[:1], pad=False, tensors=False, masks=False, types=True).get('token_type_ids', [[0]])[0]))
         ids, types, lens = [], [], []
         for s in starts:
-            enc = self.tokenize(xs[s:s+chunk], pad=False, tensors=False, masks=False, types=True)
-            n = [len(o) for o in enc['input_ids']]
-            lens += n
+            enc = self.tokenize(xs[s:s+chunk], pad=False, tensors=False, masks=False, types=types_kept)
+            lens += (n := [len(o) for o in enc['input_ids']])
             ids.append(np.fromiter(itertools.chain.from_iterable(enc['input_ids']), dtype=dtype, count=sum(n)))
             if 'token_type_ids' in enc: types.append(np.fromiter(itertools.chain.from_iterable(enc['token_type_ids']), dtype=np.int8, count=sum(n)))
-        offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(lens, out=offsets[1:])
+        offsets = np.concatenate([[0], np.cumsum(lens, dtype=np.int64)])
         tt = np.concatenate(types) if types else None
         return TokenizedRows(self, np.concatenate(ids) if ids else np.zeros(0, dtype), offsets, tt if tt is not None and tt.any() else None)
 
@@ -117,13 +117,11 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
         tok, n = self.tokenizer, max(len(r) for r in rows)
         if self.pad_to_max: n = max(n, self.max_length)
         if self.pad_to_multiple_of: n = -(-n // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        ids = np.full((len(rows), n), tok.pad_token_id, dtype=np.int64)
-        mask = np.zeros((len(rows), n), dtype=np.int64)
+        ids, mask = np.full((len(rows), n), tok.pad_token_id, dtype=np.int64), np.zeros((len(rows), n), dtype=np.int64)
         types = np.full((len(rows), n), tok.pad_token_type_id, dtype=np.int64) if 'token_type_ids' in tok.model_input_names else None
         left = tok.padding_side == 'left'
         for i, r in enumerate(rows):
-            k = len(r)
-            at = slice(n - k, n) if left else slice(0, k)
+            at = slice(n - len(r), n) if left else slice(0, len(r))
             ids[i, at], mask[i, at] = r.input_ids, 1
             if types is not None: types[i, at] = 0 if r.token_type_ids is None else r.token_type_ids
         res = {'input_ids': torch.from_numpy(ids), 'attention_mask': torch.from_numpy(mask)}
@@ -337,7 +335,7 @@ class HFTextDL(SortedDL):
 
 # %% ../../nbs/02_text_data.ipynb #1d9a9ec4
 class HFTextBlock(TransformBlock):
-    "A `TransformBlock` for texts and text pairs, tokenized per batch by the checkpoint's fast tokenizer"
+    "A `TransformBlock` for texts and text pairs, tokenized once by the checkpoint's fast tokenizer and padded per batch"
     def __init__(self,
         ckpt_or_tokenizer, # Hub name, local folder, or a fast tokenizer
         max_length:int|None=None, # Longest sequence in tokens (default: the model's limit)
