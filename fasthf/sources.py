@@ -217,15 +217,21 @@ def target_spec(
         elif whole: raise ValueError(f"Label column {c!r} holds floats with whole values only ({', '.join(map(str, sorted(set(vs))[:4]))}, ...): "
                                      "are they classes or numbers? Pass task='classification' (one class per value) or task='regression'.")
         else: task = 'single_label_classification'
+    _check_options(task, thresh, y_range)
     if task == 'regression':
         if (i := _first_bad(vs, _is_num)) is not None:
             raise ValueError(f"Regression column {c!r} holds {type(vs[i]).__name__} values ({vs[i]!r} at {row_name(i, index)}): a regression target is a number. "
                              "Convert the column (e.g. `pd.to_numeric(df[col])`), or pass task='classification' for classes.")
+        _check_numbers(c, vs, y_range, index)
         return TargetSpec(RegressionBlock(n_out=1), ColReader(c), task, dict(y_range=y_range),
                           f"fasthf: regression on {c!r} (1 output, MSE loss{f', y_range={tuple(y_range)}' if y_range else ''})")
     if task == 'multi_label_classification':
         rows = [list(v) if _listy(v) else ([o for o in v.split(label_delim) if o] if label_delim and isinstance(v, str) else [v]) for v in vs]
         found = sorted({o for r in rows for o in r}, key=str)
+        if label_delim and (i := next((i for i, r in enumerate(rows) if any(isinstance(o, str) and o != o.strip() for o in r)), None)) is not None:
+            o = next(o for o in rows[i] if o != o.strip())
+            raise ValueError(f"Label {o!r} in column {c!r} ({row_name(i, index)}) keeps the spaces around it after splitting on {label_delim!r}, so it "
+                             f"would be a class of its own: pass label_delim={label_delim.strip() + ' '!r} if labels are written '{label_delim.strip()} ', or strip them.")
         _check_labels(c, rows, index)
         _check_vocab(c, rows, vocab, index)
         v = list(vocab) if vocab is not None else found
@@ -244,6 +250,24 @@ def target_spec(
     # through fastai's pipeline; a class seen only in validation rows is refused by `check_split`, so these are the training classes
     return TargetSpec(CategoryBlock(vocab=vocab if vocab is not None else list(dict.fromkeys(vs))), reader, task, {}, f"fasthf: single-label classification on {c!r} ({n} classes)",
                       labels=rows, vocab_given=vocab is not None)
+
+def _check_numbers(c, vs, y_range, index=None):
+    "Raise, naming the row, on a regression target that is not finite, or outside `y_range` (a model squashed into it could never reach it)"
+    if (i := _first_bad(vs, lambda v: math.isfinite(v))) is not None:
+        raise ValueError(f"Regression column {c!r} holds {vs[i]!r} at {row_name(i, index)}: a target must be a finite number (the loss would be "
+                         "infinite). Drop or fix that row.")
+    if y_range is None: return
+    lo, hi = (float(o) for o in y_range)
+    if (i := _first_bad(vs, lambda v: lo <= v <= hi)) is not None:
+        raise ValueError(f"Regression column {c!r} holds {vs[i]!r} at {row_name(i, index)}, outside y_range={tuple(y_range)}: a model squashed into "
+                         f"that range can never predict it. Pass a y_range that holds every target (they run from {min(vs)} to {max(vs)}), or none.")
+
+def _check_options(task, thresh, y_range):
+    "Raise on an option that belongs to another task than the one the labels make (it would be ignored)"
+    if y_range is not None and task != 'regression':
+        raise ValueError(f"y_range={y_range!r} is a regression option, but the labels make a {task} target: drop y_range, or pass task='regression'.")
+    if thresh != 0.5 and task != 'multi_label_classification':
+        raise ValueError(f"thresh={thresh!r} is a multi-label option, but the labels make a {task} target: drop thresh, or give several labels per row.")
 
 def _label_key(o):
     "Labels that would print alike: the same once stripped of whitespace, numbers (and numbers written as text) by value"
@@ -277,7 +301,13 @@ def _check_vocab(c, rows, vocab, index=None):
 def _several(cols, vals, task, vocab, thresh, y_range, index=None)->TargetSpec:
     "Several label columns: 0/1 columns are multi-label, numeric columns multi-output regression"
     binary = all(v in (0, 1) and not isinstance(v, str) for vs in vals.values() for v in vs)
+    whole = all(_is_num(v) and math.isfinite(v) and float(v).is_integer() for vs in vals.values() for v in vs)
+    if task is None and not binary and whole: # one stray value must not turn 0/1 label columns into a regression
+        c, i = next((c, i) for c, vs in vals.items() for i, v in enumerate(vs) if v not in (0, 1))
+        raise ValueError(f"Label columns {list(cols)} hold whole numbers, and {c!r} holds {vals[c][i]!r} at {row_name(i, index)} where multi-label columns "
+                         "hold 0 or 1: fix that row for a multi-label target, or pass task='regression' if the columns are numbers to predict.")
     if task is None: task = 'multi_label_classification' if binary else 'regression'
+    _check_options(task, thresh, y_range)
     if task == 'multi_label_classification':
         if not binary:
             c = next(c for c, vs in vals.items() if not all(v in (0, 1) and not isinstance(v, str) for v in vs))
@@ -290,6 +320,7 @@ def _several(cols, vals, task, vocab, thresh, y_range, index=None)->TargetSpec:
             if (i := _first_bad(vs, _is_num)) is not None:
                 raise ValueError(f"Regression column {c!r} holds {type(vs[i]).__name__} values ({vs[i]!r} at {row_name(i, index)}): a regression target is a number. "
                                  "Convert the column (e.g. `pd.to_numeric(df[col])`).")
+            _check_numbers(c, vs, y_range, index)
         return TargetSpec(RegressionBlock(n_out=len(cols)), ColReader(list(cols)), task, dict(y_range=y_range),
                           f"fasthf: regression on {len(cols)} columns {list(cols)} (MSE loss{f', y_range={tuple(y_range)}' if y_range else ''})")
     raise ValueError(f"Several label columns {list(cols)} make a multi-label (0/1 columns) or a regression (numeric columns) target, not {task}.")

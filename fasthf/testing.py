@@ -15,8 +15,8 @@ from .assets import minilm_path, mnist_5k
 
 # %% auto #0
 __all__ = ['WORDS', 'TINY_TEXT', 'TINY_TEXT_ARCHS', 'TINY_IMAGE', 'TINY_IMAGE_ARCHS', 'tiny_corpus', 'tiny_tokenizer',
-           'checkpointcheckpoint_root', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images',
-           'tiny_image_folder', 'mnist_folder', 'small_vit_checkpoint']
+           'checkpoint_root', 'tiny_text_checkpoint', 'tiny_image_checkpoint', 'tiny_images', 'tiny_image_folder',
+           'mnist_folder', 'small_vit_checkpoint']
 
 # %% ../nbs/90_testing.ipynb #aa4761dd
 WORDS = ("the a an this that man woman child dog cat car house tree film movie story plot actor actress scene music "
@@ -109,7 +109,7 @@ TINY_TEXT = {
 TINY_TEXT_ARCHS = tuple(TINY_TEXT)
 
 _tmp_root = None
-def checkpointcheckpoint_root()->Path:
+def checkpoint_root()->Path:
     "One temporary folder per process for the tiny checkpoints, removed at exit"
     global _tmp_root
     if _tmp_root is None:

@@ -690,3 +690,51 @@ def test_tokens_slow_tokenizer():
 def test_tokens_conll_line_without_tag(tmp_path):
     (tmp_path/'a.conll').write_text('-DOCSTART- -X- O\n\nJapan B-LOC\nwins\n')
     raises(ValueError, lambda: read_conll(tmp_path/'a.conll'), 'line 4', "'wins'", 'no tag column')
+
+# --- targets checked against their task in one place (`fasthf.sources.target_spec`), before anything trains (issue #36)
+def _labels_df(**cols):
+    s = tiny_corpus(24, seed=3)
+    return pd.DataFrame({'text': s, **cols})
+
+def test_stray_value_in_multi_label_columns(bert):
+    df = _labels_df(a=[0, 1] * 12, b=[1, 0] * 12)
+    df.loc[7, 'b'] = 2   # one typo must not turn 0/1 label columns into a 2-output regression
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col=['a', 'b']), "'b' holds 2 at position 7", "pass task='regression'")
+
+def test_label_delim_leaves_spaces(bert):
+    df = _labels_df(genres=['comedy, drama', 'drama', 'comedy', 'drama, comedy'] * 6)
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='genres', label_delim=','), "' drama'", "label_delim=', '")
+
+def test_options_of_another_task(bert):
+    df = _labels_df(label=['pos', 'neg'] * 12, score=np.linspace(0.1, 4.9, 24))
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='label', thresh=0.3), 'thresh=0.3 is a multi-label option', 'single_label_classification')
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='label', y_range=(0, 1)), 'y_range=(0, 1) is a regression option', "task='regression'")
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='score', thresh=0.7), 'thresh=0.7 is a multi-label option', 'regression target')
+
+def test_targets_outside_y_range_or_infinite(bert):
+    df = _labels_df(score=np.linspace(0.5, 9.5, 24))
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='score', y_range=(0, 5)), 'outside y_range=(0, 5)', 'from 0.5 to 9.5')
+    df.loc[3, 'score'] = np.inf
+    _unchanged(df, lambda: SequenceClassificationLearner.from_df(df, bert, label_col='score'), "holds inf at position 3", 'finite number')
+
+def test_tag_sentences_given_one_string(ner_df, bert):
+    from fasthf.all import tag_sentences
+    learn = TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid')
+    raises(TypeError, lambda: tag_sentences(learn, 'Paris'), 'takes a list of sentences', 'learn.predict(sentence)')
+
+def test_tag_id_outside_vocab(ner_df, bert):
+    vocab = ['O', 'B-PER', 'B-LOC']
+    ner_df['tags'] = [[vocab.index(t) for t in ts] for ts in ner_df.tags]
+    ner_df.at[4, 'tags'] = [0, -1, 0, 0, 2][:len(ner_df.at[4, 'tokens'])]
+    _unchanged(ner_df, lambda: TokenClassificationLearner.from_df(ner_df, bert, valid_col='is_valid', vocab=vocab), 'index label 4', 'tag id -1', '0 to 2')
+
+def test_conllu_read_from_form_and_upos(tmp_path):
+    (tmp_path/'a.conllu').write_text('# sent_id = 1\n# text = Dogs run.\n1\tDogs\tdog\tNOUN\tNNS\t_\t2\tnsubj\t_\t_\n'
+                                     '2-3\trun.\t_\t_\t_\t_\t_\t_\t_\t_\n2\trun\trun\tVERB\tVBP\t_\t0\troot\t_\tSpaceAfter=No\n'
+                                     '3\t.\t.\tPUNCT\t.\t_\t2\tpunct\t_\t_\n\n')
+    before = digest(tmp_path)
+    df = read_conll(tmp_path/'a.conllu')
+    assert df.tokens.tolist() == [['Dogs', 'run', '.']] and df.tags.tolist() == [['NOUN', 'VERB', 'PUNCT']]
+    assert digest(tmp_path) == before
+    (tmp_path/'b.conll').write_bytes('\ufeffJapan B-LOC\r\nwins O\r\n'.encode('utf-8'))   # a byte-order mark and CRLF line ends
+    assert read_conll(tmp_path/'b.conll').tokens.tolist() == [['Japan', 'wins']]

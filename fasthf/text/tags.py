@@ -141,7 +141,11 @@ class TokenClassificationLearner(HFLearner):
         "The learner of every constructor: `rows` (a DataFrame or lazy `datasets` rows) with their words and tags checked, windows, DataLoaders"
         check_tagged_rows(words, tags, index=index)
         names = list(vocab) if vocab is not None and len(tags) and all(isinstance(t, (int, np.integer)) for t in tags[0]) else None
-        if names is not None: tags = [[names[i] for i in t] for t in tags]
+        if names is not None:
+            if (r := next((r for r, t in enumerate(tags) if any(not 0 <= i < len(names) for i in t)), None)) is not None:
+                raise ValueError(f"The row at {row_name(r, index)} has the tag id {next(i for i in tags[r] if not 0 <= i < len(names))}, which is not a position "
+                                 f"in `vocab` (0 to {len(names) - 1}): fix the tag, or give the tags as strings.")
+            tags = [[names[i] for i in t] for t in tags]
         is_valid = np.zeros(len(words), dtype=bool); is_valid[list(valid)] = True
         check_tag_split(tags, np.flatnonzero(~is_valid), np.flatnonzero(is_valid), vocab=vocab, index=index)
         block = HFWordsBlock(ckpt, max_length=max_length, label_all=label_all)
@@ -222,15 +226,24 @@ def read_conll(
     path, # A CoNLL file
     tag_col:int=-1, # The column of the tag
 )->pd.DataFrame: # Columns `tokens` and `tags`, one sentence per row
-    "The sentences of a CoNLL file (`-DOCSTART-` lines skipped)"
+    "The sentences of a CoNLL file (`-DOCSTART-` lines skipped); a CoNLL-U file (ID, FORM, LEMMA, UPOS, ...) is read from FORM and UPOS"
+    lines = Path(path).read_text(encoding='utf-8-sig').splitlines() # a byte-order mark and CRLF line ends read as plain text
+    conllu = any(l.startswith('#') for l in lines[:50]) or any(len(p := l.split('\t')) == 10 and p[0].isdigit() for l in lines[:50])
+    word_col = 1 if conllu else 0
+    if conllu and tag_col == -1:
+        tag_col = 3 # the last column is MISC there: the universal part of speech is the tag
+        print(f"fasthf: {Path(path).name} is CoNLL-U: words from FORM, tags from UPOS (pass tag_col for another column)")
     rows, words, tags = [], [], []
-    for n, line in enumerate(Path(path).read_text(encoding='utf-8').splitlines(), 1):
-        parts = line.split()
-        if not parts or parts[0] == '-DOCSTART-':
+    for n, line in enumerate(lines, 1):
+        parts = line.split('\t') if conllu else line.split()
+        if conllu and (line.startswith('#') or not parts[0].isdigit()): # comments, multi-word token ranges (1-2), empty nodes (1.1)
+            if not line.strip() and words: rows.append((words, tags)); words, tags = [], []
+            continue
+        if not line.strip() or parts[0] == '-DOCSTART-':
             if words: rows.append((words, tags)); words, tags = [], []
             continue
         if len(parts) < 2: raise ValueError(f"{path}, line {n}: {line!r} has no tag column: a CoNLL line is a word and its tags.")
-        words.append(parts[0]); tags.append(parts[tag_col])
+        words.append(parts[word_col]); tags.append(parts[tag_col])
     if words: rows.append((words, tags))
     if not rows: raise ValueError(f"{path} holds no sentences.")
     return pd.DataFrame(rows, columns=['tokens', 'tags'])
@@ -269,6 +282,9 @@ def tag_sentences(
     bs:int|None=None, # Batch size of the test `DataLoader` (default: the learner's)
 )->list: # Per sentence, as `predict`: (words with tag, score and span; entities; probabilities, one row per word)
     "Tag many sentences with one `test_dl` + `get_preds`: sentences longer than `max_length` in windows, merged back"
+    if isinstance(items, str) or not isinstance(items, (list, tuple, L)):
+        raise TypeError(f"tag_sentences takes a list of sentences, got {type(items).__name__} ({items!r:.40}): pass [sentence], or "
+                        "`learn.predict(sentence)` for one.")
     tfm, vocab = learn.input_tfm, learn.task.vocab
     for o in items: tfm.check_input(o, learn.dls)
     if not len(items): return []
