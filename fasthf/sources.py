@@ -256,8 +256,9 @@ def _check_numbers(c, vs, y_range, index=None):
     if (i := _first_bad(vs, lambda v: math.isfinite(v))) is not None:
         raise ValueError(f"Regression column {c!r} holds {vs[i]!r} at {row_name(i, index)}: a target must be a finite number (the loss would be "
                          "infinite). Drop or fix that row.")
-    if y_range is None: return
-    lo, hi = (float(o) for o in y_range)
+    try: lo, hi = (float(o) for o in y_range)
+    except (TypeError, ValueError): return # no range, or not two numbers: the task's own check says so (`check_y_range`)
+    if not lo < hi: return
     if (i := _first_bad(vs, lambda v: lo <= v <= hi)) is not None:
         raise ValueError(f"Regression column {c!r} holds {vs[i]!r} at {row_name(i, index)}, outside y_range={tuple(y_range)}: a model squashed into "
                          f"that range can never predict it. Pass a y_range that holds every target (they run from {min(vs)} to {max(vs)}), or none.")

@@ -20,7 +20,9 @@ def _text_cols(s):
     t = s[0]
     return {'text': t, 'text_2': None} if not isinstance(t, tuple) else {'text': t[0], 'text_2': t[1]}
 
-def show_table(df:pd.DataFrame)->pd.DataFrame:
+def show_table(
+    df:pd.DataFrame, # The table of decoded samples (texts, targets, predictions)
+)->pd.DataFrame: # `df`, as shown
     "Show `df` as `show_batch` / `show_results` do: rendered in a notebook, printed as plain text in a script; returned"
     if in_notebook(): display_df(df)
     else: print(df.to_string(index=False))
