@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/10_learner.ipynb #1eaaea77
 from __future__ import annotations
-import importlib.metadata, json, os, warnings
+import importlib.metadata, json, numbers, os, warnings
 from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
@@ -20,9 +20,15 @@ from .optimizer import FusedAdam
 from .training import DeviceMixedPrecision, HFDistributedTrainer, padded_for_compile, compile_forward
 
 # %% auto #0
-__all__ = ['HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
+__all__ = ['InputError', 'EmptyInputError', 'HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
 
 # %% ../nbs/10_learner.ipynb #0bae58a8
+class InputError(TypeError):
+    "An entry point given an input of the wrong kind: the message says what to pass"
+
+class EmptyInputError(ValueError):
+    "An entry point given nothing to work on"
+
 def _input_tfm(dls)->HFInputTfm:
     tfm = dls_input_tfm(dls)
     if tfm is None:
@@ -100,8 +106,13 @@ class HFLearner(Learner):
         tfm.check_input(item, self.dls)
         return len(self.dls.valid_ds.tls[0].tfms.fs) - 1
 
+    def _example(self)->str: return self.input_tfm.card_inputs(self.dls)[1]
+
     def predict(self, item, rm_type_tfms=None, with_input=False):
         "fastai's `predict`, also on a raw item (a text, a pair of texts, an image: path, PIL image, array, bytes), checked first; or the task's own (token classification)"
+        if item is None or isinstance(item, numbers.Number) or (isinstance(item, (list, tuple, dict)) and not len(item)):
+            raise InputError(f"predict takes one input of the kind the model was trained on, e.g. learn.predict({self._example()}); "
+                             f"got {type(item).__name__} {item!r:.40}. For many inputs, use `learn.get_preds(dl=learn.test_dl(items))`.")
         if rm_type_tfms is None and not with_input and (res := self.task.predict(self, item)) is not None: return res
         # fastai's `predict`, but `get_preds` is told not to reorder one item (which would build a second DataLoader)
         dl = self.dls.test_dl([item], rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), num_workers=0)
@@ -119,6 +130,10 @@ class HFLearner(Learner):
         **kwargs # Passed to `dls.test_dl`
     )->TfmdDL:
         "`dls.test_dl` that also takes raw items whatever the training items were; no worker processes while the model is on the CPU"
+        if items is None or isinstance(items, (str, numbers.Number)) or not hasattr(items, '__len__'):
+            raise InputError(f"test_dl takes a list of inputs (or a DataFrame / `datasets.Dataset` like the training data), e.g. "
+                             f"learn.test_dl([{self._example()}]); got {type(items).__name__} {items!r:.40}.")
+        if not len(items): raise EmptyInputError(f"test_dl got no inputs ({type(items).__name__} of length 0): there is nothing to predict. Pass at least one.")
         # on the CPU the model's forward uses every core: a worker tokenizing beside it only takes them away (SST-2 dev: 12% slower)
         if 'num_workers' not in kwargs and one_param(self.model).device.type == 'cpu': kwargs['num_workers'] = 0
         if rm_type_tfms is None and isinstance(items, (list, tuple, L)) and len(items):

@@ -738,3 +738,20 @@ def test_conllu_read_from_form_and_upos(tmp_path):
     assert digest(tmp_path) == before
     (tmp_path/'b.conll').write_bytes('\ufeffJapan B-LOC\r\nwins O\r\n'.encode('utf-8'))   # a byte-order mark and CRLF line ends
     assert read_conll(tmp_path/'b.conll').tokens.tolist() == [['Japan', 'wins']]
+
+# --- entry points given nothing, a number or an empty list: fasthf's own error that says what to pass (issue #36 item 3, part)
+from fasthf.all import InputError, EmptyInputError
+
+@pytest.mark.parametrize('bad', [None, 3, 2.5, [], ()])
+def test_predict_given_no_input(bad, bert):
+    df = _labels_df(label=['pos', 'neg'] * 12)
+    learn = SequenceClassificationLearner.from_df(df, bert, bs=8, max_length=16)
+    raises(InputError, lambda: learn.predict(bad), 'predict takes one input of the kind the model was trained on', "learn.predict('a sentence')")
+
+@pytest.mark.parametrize('bad,exc,phrase', [(None, InputError, 'test_dl takes a list of inputs'), (3, InputError, 'test_dl takes a list of inputs'),
+                                            ('one text', InputError, "learn.test_dl(['a sentence'])"), ([], EmptyInputError, 'there is nothing to predict'),
+                                            (pd.DataFrame(), EmptyInputError, 'there is nothing to predict')])
+def test_test_dl_given_no_inputs(bad, exc, phrase, bert):
+    df = _labels_df(label=['pos', 'neg'] * 12)
+    learn = SequenceClassificationLearner.from_df(df, bert, bs=8, max_length=16)
+    raises(exc, lambda: learn.test_dl(bad), phrase)
