@@ -6,9 +6,8 @@ Docs: https://github.com/fasthf/fasthf/cli.html.md"""
 
 # %% ../nbs/14_cli.ipynb #07fd85e4
 from __future__ import annotations
-import contextlib, importlib.util, json, sys, tempfile, time, warnings
+import contextlib, json, sys, time, warnings
 from pathlib import Path
-import pandas as pd
 # fastai 2.8 compiles its activations with `torch.jit.script` when `fastai.layers` is imported, and torch 2.10+ calls that
 # deprecated: every `fasthf` command (even `--help`) printed torch's FutureWarning. It is fastai's, not the user's, so it
 # is silenced for that import alone (the filter is restored at once; other warnings, and that one elsewhere, still show).

@@ -8,9 +8,9 @@ Docs: https://github.com/fasthf/fasthf/testing_sweep.html.md"""
 from __future__ import annotations
 import functools, inspect, json
 from pathlib import Path
-import numpy as np, torch
-from transformers import AutoConfig, AutoModel, PreTrainedTokenizerFast, AutoImageProcessor, PreTrainedConfig
-from tokenizers import Tokenizer, models, trainers, pre_tokenizers, processors, decoders, normalizers
+import torch
+from transformers import PreTrainedTokenizerFast, PreTrainedConfig
+from tokenizers import Tokenizer, models, trainers, pre_tokenizers, processors, decoders
 from .testing import tiny_corpus, checkpoint_root
 
 # %% auto #0

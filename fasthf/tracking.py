@@ -13,7 +13,6 @@ from fastai.callback.all import *
 from fastai.callback.wandb import WandbCallback, wandb_process
 from .text.tokens import HFTextInput
 from .text.learner import SequenceClassificationLearner
-from .learner import HFLearner
 from .core import unwrap_model
 
 # %% auto #0

@@ -11,7 +11,7 @@ from copy import copy as shallow_copy
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.callback.fp16 import MixedPrecision, AMPMode
-from fastai.distributed import DistributedDL, DistributedTrainer, rank_distrib
+from fastai.distributed import DistributedDL, DistributedTrainer
 from .core import check_number, unwrap_model
 
 # %% auto #0

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/text_data.html.md"""
 
 # %% ../../nbs/02_text_data.ipynb #78ef69c1
 from __future__ import annotations
-import collections.abc, itertools, math, numbers, sys, textwrap, warnings
+import itertools, math, numbers, sys, warnings
 from copy import copy as shallow_copy
 import numpy as np, pandas as pd, torch
 from fastai.basics import *

@@ -7,7 +7,7 @@ Docs: https://github.com/fasthf/fasthf/text_stream.html.md"""
 # %% ../../nbs/02a_text_stream.ipynb #2a5e0c03
 from __future__ import annotations
 import collections.abc, warnings
-import numpy as np, torch
+import torch
 from fastai.basics import *
 from ..core import check_number
 from .data import HFTextDL, pad_share

@@ -6,7 +6,6 @@ Docs: https://github.com/fasthf/fasthf/text_tags.html.md"""
 
 # %% ../../nbs/15b_text_tags.ipynb #15b0c003
 from __future__ import annotations
-import re
 from fastai.basics import *
 from .entities import *
 from .words import *

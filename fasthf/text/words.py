@@ -9,9 +9,9 @@ from __future__ import annotations
 import re, warnings
 from copy import deepcopy
 from fastai.basics import *
-from ..core import CheckpointError, HFInputTfm, head_architectures, hf_tokenizer
+from ..core import hf_tokenizer
 from ..sources import is_missing
-from .tokens import HFTextInput, HF_TEXT_INPUT_NAMES, TokenTarget
+from .tokens import HFTextInput, TokenTarget
 from .data import HFBatchTokenizer, HFTextDL
 from .show import show_table
 from .entities import SUBTOKEN, TagsLoss, mark_tags
