@@ -9,7 +9,7 @@ def quiet():
     "Silence library chatter so the tables stay readable"
     warnings.filterwarnings('ignore')
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
-    import transformers; transformers.logging.set_verbosity_error()
+    import transformers; transformers.logging.set_verbosity_error(); transformers.logging.disable_progress_bar()
     try:
         import datasets; datasets.logging.set_verbosity_error(); datasets.disable_progress_bars()
     except ImportError: pass

@@ -51,13 +51,13 @@ def out_files()->tuple:
     return (('metrics.json', 'learner.pkl', 'lr_find.png') + task_plot_files() + tuple(f'hf/{p}' for p in HF_FOLDER_FILES)
             + tuple(f'adapter/{p}' for p in ADAPTER_FILES))
 
-def check_train_args(epochs:int=3, lr='auto', bs:int=32, valid_pct:float=0.2, max_length:int|None=None, lora_r:int|None=None,
+def check_train_args(epochs:int=3, lr='default', bs:int=32, valid_pct:float=0.2, max_length:int|None=None, lora_r:int|None=None,
                      thresh:float=0.5, seed:int=42):
-    "Check `train`'s numeric arguments before anything is read; returns `lr` as a number or 'auto'"
-    if lr != 'auto':
+    "Check `train`'s numeric arguments before anything is read; returns `lr` as a number, 'default' or 'auto'"
+    if lr not in ('auto', 'default'):
         try: lr = float(lr)
-        except (TypeError, ValueError): raise CLIError(f"--lr {lr!r}: pass a number such as 1e-4, or 'auto'.") from None
-        check_number('lr', lr, 0, lo_open=True, hint='1e-4 is common for fine-tuning, or pass auto.')
+        except (TypeError, ValueError): raise CLIError(f"--lr {lr!r}: pass a number such as 1e-4, 'default' (the task's) or 'auto' (lr_find's).") from None
+        check_number('lr', lr, 0, lo_open=True, hint="1e-4 is common for fine-tuning, or pass default.")
     check_number('epochs', epochs, lo=1, integer=True, hint='Train for at least one epoch.')
     check_number('bs', bs, lo=1, integer=True, hint='32 is common.')
     check_number('valid_pct', valid_pct, 0, 1, lo_open=True, hi_open=True, hint='fasthf train needs validation rows for its metrics (0.2 is common).')
@@ -81,15 +81,15 @@ def train(
     valid_col:str|None=None, # Boolean column marking validation rows of a table
     valid_split:str='validation', # Validation split of a saved `DatasetDict`
     epochs:int=3, # Training epochs (after one frozen epoch, without LoRA)
-    lr='auto', # Learning rate, or 'auto' for `lr_find`'s suggestion
+    lr='default', # Learning rate: 'default' for the task's (`HFTask.lr`), 'auto' for `lr_find`'s valley, or a number
     bs:int=32, # Batch size
     max_length:int|None=None, # Longest text in tokens
     lora_r:int|None=None, # Train LoRA adapters of this rank instead of the whole model
     seed:int=42, # Seed of the split and the new head
     quiet:bool=False, # No progress bars: one JSON object per epoch instead (also when stdout is not a terminal)
     overwrite:bool=False, # Replace the files of an earlier run in `out` (other files there are kept)
-    metrics:list|None=None, # Metric names (the task's `named_metrics`: accuracy, f1, mcc; accuracy_multi, f1; rmse, mae, r2); default: the task's
-    freeze:bool=True, # Train the head alone for one epoch first (`fine_tune`); False: the whole model from the start
+    metrics:list|None=None, # Metric names (the task's `named_metrics`: accuracy, f1, mcc; accuracy_multi, f1; rmse, mae, r2, pearson, spearman); default: the task's
+    freeze:bool=False, # Train the head alone for one epoch first (`fine_tune`); default: the whole model from the start
     bf16:bool=False, # Train in bfloat16 mixed precision (`learn.to_bf16()`); the exported learner and the HF folder stay fp32
     compile_model:bool=False, # Run the model's forward through `torch.compile` (`learn.compile()`): for GPUs; on CPUs it rarely pays
 )->dict: # What was written and measured
@@ -116,6 +116,7 @@ def train(
     if lines: learn.add_cb(JSONEpochLines())
     with staged_folder(out, out_files(), overwrite=overwrite, what='fasthf train', flag='--overwrite') as tmp, ctx():
         if lora_r or not freeze: learn.unfreeze()
+        if lr == 'default': lr = float(learn.lr)
         if lr == 'auto':
             lr = float(learn.lr_find(show_plot=True).valley)
             plt.savefig(tmp/'lr_find.png'); plt.close('all')

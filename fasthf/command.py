@@ -48,7 +48,7 @@ def main(
     d.add_argument('--quiet', action='store_true', help='no progress bars')
     d.add_argument('--overwrite', action='store_true', help='replace the files of an earlier demo in --out')
     t = sub.add_parser('train', help='fine-tune a checkpoint on a CSV/TSV/JSONL file, a saved datasets folder or an image folder',
-                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png, the task\'s plot (confusion_matrix.png, per_label_f1.png or predicted_vs_true.png), learner.pkl and hf/ to --out.')
+                       description='Fine-tune CKPT on DATA; writes metrics.json, lr_find.png (with --lr auto), the task\'s plot (confusion_matrix.png, per_label_f1.png or predicted_vs_true.png), learner.pkl and hf/ to --out.')
     t.add_argument('ckpt', help='Hub name or local folder of the checkpoint')
     t.add_argument('data', help='CSV/TSV/JSONL file, CoNLL file (.conll: one word and its tags per line, token classification), folder saved with datasets.save_to_disk (tokens + ner_tags: token classification), or image folder (train/ and valid/ of class folders)')
     t.add_argument('--out', default='fasthf-out', help='output folder (default: fasthf-out)')
@@ -64,7 +64,8 @@ def main(
     t.add_argument('--valid-col', default=None, help='boolean column marking validation rows')
     t.add_argument('--valid-split', default='validation', help='validation split of a saved DatasetDict')
     t.add_argument('--epochs', type=_ranged(int, 'epochs', lo=1), default=3, help='epochs (default: 3)')
-    t.add_argument('--lr', default='auto', help="learning rate, or 'auto' for lr_find's suggestion (default)")
+    t.add_argument('--lr', default='default', help="learning rate: a number, 'default' for the task's (1e-4 for texts, 3e-4 for tags, "
+                   "measured against Trainer in benchmarks/accuracy.py), or 'auto' for lr_find's valley (default: default)")
     t.add_argument('--bs', type=_ranged(int, 'bs', lo=1), default=32, help='batch size (default: 32)')
     t.add_argument('--max-length', type=_ranged(int, 'max_length', lo=1), default=None, help='longest text in tokens')
     t.add_argument('--lora-r', type=_ranged(int, 'lora_r', lo=1), default=None, help='train LoRA adapters of this rank instead of the whole model')
@@ -72,9 +73,10 @@ def main(
     t.add_argument('--quiet', '--json', action='store_true', dest='quiet', help='no progress bars: one JSON object per epoch, then the summary '
                    '(also when the output is not a terminal)')
     t.add_argument('--metric', action='append', dest='metrics', help="metric to report (give it several times): accuracy, f1, mcc, "
-                   "error_rate (classification); accuracy_multi, f1, f1_micro (multi-label); rmse, mae, mse, r2 (regression). Default: the task's")
-    t.add_argument('--no-freeze', action='store_false', dest='freeze', help='train the whole model from the first epoch '
-                   '(default: one epoch of the head alone first, as fine_tune)')
+                   "error_rate (classification); accuracy_multi, f1, f1_micro (multi-label); rmse, mae, mse, r2, pearson, spearman (regression). Default: the task's")
+    t.add_argument('--freeze', action='store_true', dest='freeze', help='train the head alone for one epoch first, as fine_tune '
+                   '(default: the whole model from the first epoch)')
+    t.add_argument('--no-freeze', action='store_false', dest='freeze', help='the whole model from the first epoch (the default)')
     t.add_argument('--bf16', action='store_true', help='train in bfloat16 mixed precision: about 1.8x faster on CPUs with AVX-512 BF16 / AMX '
                    'and on recent GPUs (far slower on other CPUs: fasthf warns there), same F1 on MiniLM / MRPC (benchmarks/train_text.py --bf16); the saved model stays fp32')
     t.add_argument('--compile', action='store_true', dest='compile_model', help="run the model through torch.compile, text batches padded "

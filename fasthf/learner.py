@@ -279,6 +279,7 @@ def hf_learner(
     opt_func=FusedAdam, # fastai's `Adam` stepped by torch's fused AdamW kernel (pass fastai's `Adam` for its Python step)
     freeze:bool=True, # Freeze the body, train only the head (like `vision_learner`)
     train_bn:bool=False, # Keep norm layers of frozen groups trainable (fastai's default is True)
+    max_grad_norm:float|None=1., # Clip the gradients' norm to this before each step, as `Trainer` does (None: no clipping)
     trust_remote_code:bool=False, # Run code shipped with the checkpoint? Only for code you have read
     model_kwargs:dict|None=None, # Passed to `from_pretrained`
     learner_cls=None, # `Learner` subclass to build (default `HFLearner`)
@@ -296,8 +297,12 @@ def hf_learner(
                           trust_remote_code=trust_remote_code, new_params=True, config=config, **model_kwargs)
     tfm.check_model(model, dls)
     if (adapted := tfm.for_model(model)) is not tfm: dls = dls_with_input_tfm(dls, tfm, adapted)
+    if new: task.init_head(model, new, dls)
     if splitter is hf_splitter: splitter = HFSplitter(new)
-    cbs = [HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + task.callbacks() + L(cbs)
+    if max_grad_norm is not None: check_number('max_grad_norm', max_grad_norm, 0, lo_open=True, hint='1.0 is what Trainer uses.')
+    cbs = ([HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + ([GradientClip(max_grad_norm)] if max_grad_norm else [])
+           + task.callbacks() + L(cbs))
+    kwargs.setdefault('lr', task.lr)
     learn = (learner_cls or HFLearner)(dls, model, task=task, loss_func=ifnone(loss_func, task.loss_func()), metrics=ifnone(metrics, task.metrics()),
                                         splitter=splitter, opt_func=opt_func, train_bn=train_bn, cbs=cbs, **kwargs)
     learn.base_model = str(ckpt)
@@ -318,6 +323,7 @@ def learner_from_source(
     bs:int=32, # Batch size
     seed:int|None=None, # Seed for the head's initialisation
     dl_kwargs:dict|None=None, # Passed to `dataloaders`
+    freeze:bool=False, # Freeze the body (`hf_learner`'s default); a one-liner trains the whole model, as `Trainer` does
     **kwargs # Passed to `hf_learner`
 )->HFLearner:
     "The DataBlock, DataLoaders and learner every one-liner ends with: the split decided once and checked; prints the task chosen"
@@ -329,7 +335,7 @@ def learner_from_source(
     dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
     if task is None: task = task_class(target.task).from_dls(dls, **target.task_kwargs)
     print(target.message if task.name == target.task else f"fasthf: {task.name} (the task given)")
-    return hf_learner(dls, ckpt, task=task, learner_cls=cls, **kwargs)
+    return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=freeze, **kwargs)
 
 # %% ../nbs/10_learner.ipynb #77c6a456
 _CARD_MARK = '<!-- fasthf model card: written by learn.save_pretrained -->'

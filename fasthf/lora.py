@@ -170,6 +170,9 @@ class LoRACallback(Callback):
         if self.merged: return
         ps = dict(self.learn.model.named_parameters())
         for n in _base_names(self.learn.model): ps[n].requires_grad_(False) # whatever touched them, base weights stay frozen
+        adapter = self.peft.active_adapter
+        for n, p in ps.items(): # and whatever froze them, the active adapter trains: LoRA's point is a frozen base and trained adapters
+            if 'lora_' in n and _is_trained(n, adapter): p.requires_grad_(True)
 
     def counts(self)->dict:
         "Parameters of the base model, added by the adapters, and trainable now"

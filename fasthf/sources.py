@@ -14,9 +14,9 @@ from .registry import TASK_ALIASES
 
 # %% auto #0
 __all__ = ['is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
-           'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader',
-           'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError',
-           'read_table', 'is_sequence_feature', 'DataFile']
+           'default_valid_col', 'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader',
+           'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split',
+           'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -114,10 +114,18 @@ def _check_valid_pct(valid_pct):
     check_number('valid_pct', valid_pct, 0, 1, lo_open=True, hi_open=True,
                  hint='It is the share of rows held out to validate on (0.2 is common); metrics need some.')
 
+def default_valid_col(df, valid_col=None)->str|None:
+    "`valid_col`, or `'is_valid'` when `df` has that column (fastai's `ColSplitter` default), said in one line"
+    if valid_col is None and 'is_valid' in getattr(df, 'columns', ()):
+        print("fasthf: validation rows from the 'is_valid' column (fastai's ColSplitter convention; drop the column for a random split)")
+        return 'is_valid'
+    return valid_col
+
 def df_source(df, x_cols, label_cols, valid_col=None, valid_pct:float=0.2, seed:int|None=None, what:str='text')->tuple:
-    "(`df` with its input and label columns and inputs checked, its splitter); a list of dicts becomes a DataFrame"
-    if valid_col is None: _check_valid_pct(valid_pct)
+    "(`df` with its input and label columns and inputs checked, its splitter); a list of dicts becomes a DataFrame; an `is_valid` column splits it"
     if isinstance(df, list): df = pd.DataFrame(df)
+    valid_col = default_valid_col(df, valid_col)
+    if valid_col is None: _check_valid_pct(valid_pct)
     check_columns(df.columns, list(x_cols) + ([label_cols] if isinstance(label_cols, str) else list(label_cols or [])))
     if valid_col is not None: check_columns(df.columns, [valid_col])
     check_values(lambda c: df[c].tolist(), x_cols, what=what, index=df.index)

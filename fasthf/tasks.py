@@ -11,8 +11,9 @@ from .core import CheckpointError, logits_of
 from .registry import TASKS, RegistryError, register_task, task_class, all_tasks
 
 # %% auto #0
-__all__ = ['HFTask', 'target_tfms', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
-           'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'Regression']
+__all__ = ['REGRESSION_METRICS', 'HFTask', 'target_tfms', 'task_plot_files', 'task_for_dls', 'task_from_config', 'label_fields',
+           'SingleLabelClassification', 'check_thresh', 'MultiLabelClassification', 'check_y_range', 'pearson_r',
+           'spearman_r', 'regression_metric', 'training_targets', 'output_layer', 'SpreadCheck', 'Regression']
 
 # %% ../nbs/01_tasks.ipynb #5809a2fa
 class HFTask:
@@ -23,6 +24,7 @@ class HFTask:
     plot_files:tuple = () # File names `save_plots` writes (so that a writer knows which files in its folder are its own)
     pipeline_tags:dict = {} # {modality: the `transformers.pipeline` task that serves a saved folder (the model card's `pipeline_tag`)}
     target_block_name:str|None = None # The fastai block of its targets, for messages (`CategoryBlock`)
+    lr:float = 1e-4 # The learner's default learning rate (`fit_one_cycle` without one): fine-tuning a pretrained transformer
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get('name'): register_task(cls, cls.name)
@@ -46,6 +48,8 @@ class HFTask:
         return self.auto_names[modality]
     def check(self, dls):
         "Raise a clear error if the data of `dls` do not fit the task"
+    def init_head(self, model, new:list, dls):
+        "Set the new head's starting point from the training data, after transformers' `_init_weights` (`new`: the parameters the checkpoint lacked); nothing by default"
     def config_fields(self)->dict:
         "Fields set on the model's config"
         return {'problem_type': self.problem_type} if self.problem_type else {}
@@ -264,6 +268,67 @@ def _regression(dls):
     n = r.c or (len(names) if names else 1)
     return n, (names if names and len(names) == n else None)
 
+def _columns(inp, targ): return inp.view(len(inp), -1).float(), targ.view(len(targ), -1).float()
+
+def pearson_r(inp:Tensor, targ:Tensor)->Tensor:
+    "Pearson's r between predictions and targets, per output (column), averaged over the outputs"
+    p, t = _columns(inp, targ)
+    p, t = p - p.mean(0), t - t.mean(0)
+    return ((p*t).sum(0) / (p.norm(dim=0) * t.norm(dim=0)).clamp_min(1e-12)).mean()
+
+def _ranks(x): return x.argsort(0).argsort(0).float()
+
+def spearman_r(inp:Tensor, targ:Tensor)->Tensor:
+    "Spearman's rank correlation between predictions and targets, per output, averaged over the outputs (ties ranked in order)"
+    p, t = _columns(inp, targ)
+    return pearson_r(_ranks(p), _ranks(t))
+
+def _rmse(inp, targ): return torch.sqrt(F.mse_loss(*_columns(inp, targ)))
+def _mae(inp, targ): return F.l1_loss(*_columns(inp, targ))
+def _mse(inp, targ): return F.mse_loss(*_columns(inp, targ))
+def _r2(inp, targ):
+    p, t = _columns(inp, targ)
+    return (1 - ((t - p)**2).sum(0) / ((t - t.mean(0))**2).sum(0).clamp_min(1e-12)).mean()
+
+REGRESSION_METRICS = {'rmse': _rmse, 'mae': _mae, 'mse': _mse, 'r2': _r2, 'pearson': pearson_r, 'spearman': spearman_r}
+
+def regression_metric(name:str)->AccumMetric:
+    "The regression metric `name` (rmse, mae, mse, r2: mean over the outputs; pearson, spearman: per output, averaged) over the whole validation set, named `name`"
+    return AccumMetric(REGRESSION_METRICS[name], flatten=False, name=name)
+
+def training_targets(dls, n:int=4096, seed:int=0)->Tensor|None:
+    "Up to `n` encoded targets of the training set as a float `(rows, outputs)` tensor (a random sample), or None where it cannot be indexed (a stream)"
+    tls = getattr(getattr(dls, 'train_ds', None), 'tls', None)
+    if not tls or not len(tls[-1]): return None
+    tl = tls[-1]
+    idx = range(len(tl)) if len(tl) <= n else np.random.default_rng(seed).choice(len(tl), n, replace=False) # the global seed is left alone
+    return torch.stack([tensor(tl[int(i)]).float().view(-1) for i in idx])
+
+def output_layer(model, new:list, n_out:int)->nn.Module|None:
+    "The new `nn.Linear` that gives the model's `n_out` outputs (its bias among `new`), or None unless there is exactly one"
+    new = set(new)
+    found = [m for k, m in model.named_modules() if isinstance(m, nn.Linear) and m.out_features == n_out and m.bias is not None and f'{k}.bias' in new]
+    return found[0] if len(found) == 1 else None
+
+class SpreadCheck(Callback):
+    "After a fit, warn when the validation predictions barely vary while the targets do: a regression that learnt a constant"
+    order, run_train = 70, False
+    def __init__(self, ratio:float=0.05): self.ratio = ratio # Warn below this ratio of the predictions' spread to the targets'
+    def before_validate(self): self.stats = None
+    def after_batch(self):
+        if not self.learn.yb or not isinstance(self.y, Tensor) or not isinstance(self.pred, Tensor): return # `predict`, `test_dl`: no targets
+        p, t = (to_detach(o).float().view(len(o), -1) for o in (self.pred, self.y))
+        if p.shape != t.shape: return
+        s = torch.stack([p.new_full(p.shape[1:], len(p)), p.sum(0), (p*p).sum(0), t.sum(0), (t*t).sum(0)])
+        self.stats = s if self.stats is None else self.stats + s
+    def after_fit(self):
+        if getattr(self, 'stats', None) is None or float(self.stats[0, 0]) < 2: return
+        n, sp, sp2, st, st2 = self.stats
+        sd_p, sd_t = ((sp2 - sp*sp/n) / n).clamp_min(0).sqrt(), ((st2 - st*st/n) / n).clamp_min(0).sqrt()
+        if bool(((sd_t > 0) & (sd_p < self.ratio * sd_t)).all()):
+            warnings.warn(f"The validation predictions barely vary (spread {sd_p.max():.3g} against the targets' {sd_t.min():.3g}): the model predicts about "
+                          "the same value for every input. Train longer or at another learning rate (`learn.lr_find()`), and check the targets.", stacklevel=2)
+
 class Regression(HFTask):
     "One or several float targets per item (`RegressionBlock`)"
     name = problem_type = 'regression'
@@ -289,12 +354,22 @@ class Regression(HFTask):
 
     def check(self, dls):
         if self.n_out < 1: raise ValueError("The regression target has no values: check the target column(s).")
+    def callbacks(self): return [SpreadCheck()]
+    def init_head(self, model, new, dls):
+        "The new output layer's bias at the training targets' mean (through the inverse of `y_range`'s sigmoid), so that the first steps learn from the inputs, not the targets' offset"
+        head, y = output_layer(model, new, self.n_out), training_targets(dls)
+        if head is None or y is None or y.shape[1] != self.n_out: return
+        mean = y.mean(0)
+        if self.y_range is not None:
+            lo, hi = self.y_range
+            mean = torch.logit(((mean - lo) / (hi - lo)).clamp(1e-3, 1 - 1e-3))
+        with torch.no_grad(): head.bias.copy_(mean.to(head.bias))
     def config_fields(self): return dict(super().config_fields(), **label_fields(self.names))
     def model_outputs(self, logits):
         return logits if self.y_range is None else sigmoid_range(logits, *self.y_range)
     def loss_func(self): return MSELossFlat()
-    def metrics(self): return [rmse, mae]
-    def named_metrics(self): return {'rmse': rmse, 'mae': mae, 'mse': mse, 'r2': R2Score()}
+    def metrics(self): return [regression_metric('rmse'), regression_metric('mae'), regression_metric('pearson')]
+    def named_metrics(self): return {n: regression_metric(n) for n in REGRESSION_METRICS}
     def meta(self): return {'y_range': list(self.y_range) if self.y_range else None}
     def target_block(self): return RegressionBlock(n_out=self.n_out)
     def placeholder_targets(self): return [0.0] if self.n_out == 1 else [[0.0]*self.n_out]

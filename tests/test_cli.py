@@ -27,7 +27,7 @@ def test_help():
 def test_train_and_predict_text_csv(tmp_path):
     _texts().to_csv(tmp_path/'data.csv', index=False)
     out = tmp_path/'out'
-    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--max-length', 32, '--quiet')
+    r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--out', out, '--epochs', 1, '--bs', 16, '--max-length', 32, '--lr', 'auto', '--quiet')
     res = json.loads(r.stdout.strip().splitlines()[-1])
     for f in ('metrics.json', 'lr_find.png', 'confusion_matrix.png', 'learner.pkl', 'hf'): assert (out/f).exists(), f
     assert (out/'hf'/'model.safetensors').exists() and (out/'hf'/'tokenizer.json').exists()
@@ -70,7 +70,7 @@ def test_train_and_predict_image_folder(tmp_path):
 
 @pytest.mark.parametrize('args,msg', [
     (['train', 'ckpt-folder-that-does-not-exist/x', 'data.csv'], "does not exist"),
-    (['train', '{bert}', '{csv}', '--lr', 'fast'], "--lr 'fast': pass a number such as 1e-4, or 'auto'"),
+    (['train', '{bert}', '{csv}', '--lr', 'fast'], "--lr 'fast': pass a number such as 1e-4, 'default' (the task's) or 'auto' (lr_find's)"),
     (['train', '{bert}', '{csv}', '--text-col', 'review'], "Column 'review' is not in the data"),
     (['train', '{bert}', '{csv}', '--lora-r', '0'], "lora_r=0: lora_r must be an integer with 1 <= lora_r"),
     (['train', '{bert}', '{xlsx}'], "expected a .csv, .tsv or .jsonl file"),
@@ -102,7 +102,7 @@ def test_train_and_predict_multi_label_and_regression(tmp_path):
     assert set(p['probabilities']) == {'dog', 'film', 'good'} and p['labels'] == [k for k, v in p['probabilities'].items() if v > 0.4]
     r = cli('train', tiny_text_checkpoint('bert'), tmp_path/'data.csv', '--label-col', 'score', '--label-col', 'score2', '--out', tmp_path/'rg', *common)
     res = json.loads(r.stdout.strip().splitlines()[-1])
-    assert res['task'] == 'regression' and res['targets'] == ['score', 'score2'] and {'_rmse', 'mae'} & set(res)
+    assert res['task'] == 'regression' and res['targets'] == ['score', 'score2'] and {'rmse', 'mae', 'pearson'} <= set(res)
     assert (tmp_path/'rg'/'predicted_vs_true.png').exists()
     p = json.loads(cli('predict', '--json', tmp_path/'rg'/'hf', 'a good film').stdout.splitlines()[0])
     assert set(p['values']) == {'score', 'score2'}
@@ -121,7 +121,7 @@ def test_train_keeps_foreign_files_and_saves_the_model_before_plots(tmp_path, mo
     for n, b in foreign.items(): (out/n).write_bytes(b)
     def broken(self, learn, folder): raise RuntimeError('no display')
     monkeypatch.setattr(SingleLabelClassification, 'save_plots', broken)
-    res = train(str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), out=str(out), epochs=1, bs=16, max_length=32, quiet=True)
+    res = train(str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), out=str(out), epochs=1, bs=16, max_length=32, lr='auto', quiet=True)
     assert {n: (out/n).read_bytes() for n in foreign} == foreign
     assert res['plot_error'] == 'RuntimeError: no display' and 'the model and metrics are saved' in capsys.readouterr().err
     for f in ('learner.pkl', 'metrics.json', 'lr_find.png', 'hf/model.safetensors', 'hf/tokenizer.json'): assert (out/f).exists(), f

@@ -45,7 +45,7 @@ class SequenceClassificationLearner(HFLearner):
         vocab=None, # Class names in order (labels outside it are an error)
         thresh:float=0.5, # Multi-label: probability above which a label is predicted
         y_range=None, # Regression: (lo, hi) range of the outputs
-        valid_col:str|None=None, # Boolean column marking validation rows (else a random `valid_pct` split)
+        valid_col:str|None=None, # Boolean column marking validation rows (default: `is_valid` if the data have it, else a random `valid_pct` split)
         valid_pct:float=0.2, # Share of rows kept for validation without `valid_col`
         max_length:int|None=None, # Longest sequence in tokens
         bs:int=32, # Batch size

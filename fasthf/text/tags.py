@@ -13,7 +13,7 @@ from ..tasks import HFTask, target_tfms, label_fields
 from ..learner import HFLearner, hf_learner
 from ..callback import PadTokenOutputs
 from ..core import check_number
-from ..sources import row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
+from ..sources import default_valid_col, row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
 
 # %% auto #0
 __all__ = ['CONLL_SUFFIXES', 'TokenClassification', 'b_to_i', 'sentence_windows', 'SentenceRows', 'TokenClassificationLearner',
@@ -25,6 +25,7 @@ class TokenClassification(HFTask):
     name = 'token_classification'
     auto_names = {'words': 'AutoModelForTokenClassification'}
     pipeline_tags = {'words': 'token-classification'}
+    lr = 3e-4 # a new head per token learns from few words per sentence: a higher rate than sequence classification (`benchmarks/accuracy.py`)
     def __init__(self, vocab): self.vocab = [str(v) for v in vocab]
     @classmethod
     def from_dls(cls, dls):
@@ -117,7 +118,7 @@ class TokenClassificationLearner(HFLearner):
         ckpt, # Hub name or local folder of the pretrained model
         words_col:str='tokens', # Column of word lists
         tags_col:str='tags', # Column of tag lists (strings, or ids with `vocab`)
-        valid_col:str|None=None, # Boolean column: True for validation rows (default: a random `valid_pct`)
+        valid_col:str|None=None, # Boolean column: True for validation rows (default: `is_valid` if the data have it, else a random `valid_pct`)
         valid_pct:float=0.2, # Share of random validation rows when there is no `valid_col`
         vocab:list|None=None, # The tags, in the model's order (default: from the training rows, `O` first)
         max_length:int|None=None, # Longest window in tokens; longer sentences become overlapping windows
@@ -129,6 +130,7 @@ class TokenClassificationLearner(HFLearner):
     ):
         "A token-classification learner from a DataFrame (or a list of dicts) of word lists and tag lists"
         if isinstance(df, (list, tuple)): df = pd.DataFrame(list(df))
+        valid_col = default_valid_col(df, valid_col)
         for c in (words_col, tags_col) + ((valid_col,) if valid_col else ()):
             if c not in df.columns: raise ValueError(f"Column {c!r} is not in the DataFrame (columns: {list(df.columns)}).")
         valid = (ColSplitter(valid_col) if valid_col else RandomSplitter(valid_pct, seed=seed))(df)[1]
@@ -157,7 +159,7 @@ class TokenClassificationLearner(HFLearner):
         task = TokenClassification.from_dls(dls)
         if label_all: block.batch_tfm.b_to_i = b_to_i(task.vocab)
         print(f"fasthf: token classification with {len(task.vocab)} tags ({', '.join(task.vocab[:8])}{' ...' if len(task.vocab) > 8 else ''})")
-        return hf_learner(dls, ckpt, task=task, learner_cls=cls, **kwargs)
+        return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=kwargs.pop('freeze', False), **kwargs) # a one-liner: not frozen
 
     @classmethod
     def from_dataset(cls,

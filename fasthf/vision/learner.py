@@ -112,7 +112,7 @@ class ImageClassificationLearner(HFLearner):
         thresh:float=0.5, # Multi-label: probability above which a label is predicted
         y_range=None, # Regression: (lo, hi) range of the outputs
         folder=None, # Folder the paths are relative to
-        valid_col:str|None=None, # Boolean column marking validation rows (else a random `valid_pct` split)
+        valid_col:str|None=None, # Boolean column marking validation rows (default: `is_valid` if the data have it, else a random `valid_pct` split)
         valid_pct:float=0.2, # Share of rows kept for validation without `valid_col`
         aug_tfms=None, # Batch augmentations: a list of transforms, or True for fastai's `aug_transforms()`
         processor_kwargs:dict|None=None, # Passed to `AutoImageProcessor.from_pretrained`
