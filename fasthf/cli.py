@@ -116,7 +116,7 @@ def train(
     if lines: learn.add_cb(JSONEpochLines())
     with staged_folder(out, out_files(), overwrite=overwrite, what='fasthf train', flag='--overwrite') as tmp, ctx():
         if lora_r or not freeze: learn.unfreeze()
-        if lr == 'default': lr = float(learn.lr)
+        if lr == 'default': lr = 'auto' if lora_r else float(learn.lr) # adapters want another rate than the task's (not measured there): lr_find's
         if lr == 'auto':
             lr = float(learn.lr_find(show_plot=True).valley)
             plt.savefig(tmp/'lr_find.png'); plt.close('all')

@@ -297,6 +297,12 @@ class HFInputTfm:
     def card_inputs(self, dls)->tuple:
         "(what `pipeline(...)` takes, what `learn.predict` takes): one example input of each, as Python source, for the model card"
         raise NotImplementedError(f"{type(self).__name__} must give an example input for the model card")
+    def as_raw(self, item):
+        "`item` in the form `predict` reads, from the other forms users pass (the text modality: a pair as a list or as the pipeline's dict); as it is by default"
+        return item
+    def pipeline_kwargs(self)->dict:
+        "What a `transformers.pipeline` call needs to read inputs as the learner does (the model card's call): nothing by default"
+        return {}
     @classmethod
     def rebuild(cls, src, meta:dict)->tuple:
         "(DataBlock piece, `get_x`, one placeholder raw input) for DataLoaders around the checkpoint in `src`"

@@ -113,6 +113,7 @@ class HFLearner(Learner):
         if item is None or isinstance(item, numbers.Number) or (isinstance(item, (list, tuple, dict)) and not len(item)):
             raise InputError(f"predict takes one input of the kind the model was trained on, e.g. learn.predict({self._example()}); "
                              f"got {type(item).__name__} {item!r:.40}. For many inputs, use `learn.get_preds(dl=learn.test_dl(items))`.")
+        item = self.input_tfm.as_raw(item) # a pair as a list or the pipeline's dict
         if rm_type_tfms is None and not with_input and (res := self.task.predict(self, item)) is not None: return res
         # fastai's `predict`, but `get_preds` is told not to reorder one item (which would build a second DataLoader)
         dl = self.dls.test_dl([item], rm_type_tfms=ifnone(rm_type_tfms, self._rm_type_tfms(item)), num_workers=0)
@@ -137,6 +138,7 @@ class HFLearner(Learner):
         # on the CPU the model's forward uses every core: a worker tokenizing beside it only takes them away (SST-2 dev: 12% slower)
         if 'num_workers' not in kwargs and one_param(self.model).device.type == 'cpu': kwargs['num_workers'] = 0
         if rm_type_tfms is None and isinstance(items, (list, tuple, L)) and len(items):
+            items = [self.input_tfm.as_raw(o) for o in items]
             rm_type_tfms = self._rm_type_tfms(items[0])
             if rm_type_tfms is not None:
                 for o in items[1:]: self.input_tfm.check_input(o, self.dls)
@@ -217,6 +219,7 @@ class HFLearner(Learner):
             raise ValueError("The model has LoRA adapters that are not merged: call `learn.lora.merge()` first to save a plain HF folder, "
                              "or `learn.lora.save_adapter(folder)` to save only the adapter.")
         path = Path(path)
+        if note := self.task.pipeline_note(): warnings.warn(note, stacklevel=2)
         with staged_folder(path, HF_FOLDER_FILES, overwrite=overwrite, what='save_pretrained') as tmp:
             for k, v in self.task.config_fields().items(): setattr(self.hf_model.config, k, v)
             self.hf_model.save_pretrained(tmp, **kwargs)
@@ -323,7 +326,7 @@ def learner_from_source(
     bs:int=32, # Batch size
     seed:int|None=None, # Seed for the head's initialisation
     dl_kwargs:dict|None=None, # Passed to `dataloaders`
-    freeze:bool=False, # Freeze the body (`hf_learner`'s default); a one-liner trains the whole model, as `Trainer` does
+    freeze:bool=False, # Freeze the body (`hf_learner`'s default); a text one-liner trains the whole model, as `Trainer` does
     **kwargs # Passed to `hf_learner`
 )->HFLearner:
     "The DataBlock, DataLoaders and learner every one-liner ends with: the split decided once and checked; prints the task chosen"
@@ -390,7 +393,9 @@ def model_card(
     lines += (['| metric | value |', '|---|---|'] + [f'| {n} | {v:.4f} |' for n, v in results.items()]) if results else ['None recorded.']
     lines += ['', '## Versions', '', ', '.join(f'{p} {_version(p)}' for p in ('fasthf', 'transformers', 'fastai', 'torch')), '']
     pipe_in, predict_in = tfm.card_inputs(learn.dls)
+    pipe_kw = ''.join(f', {k}={v!r}' for k, v in {**tfm.pipeline_kwargs(), **task.pipeline_kwargs()}.items())
     lines += ['## Use', '']
-    if tag: lines += ['```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({pipe_in})', '```', '']
+    if tag: lines += ['```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({pipe_in}{pipe_kw})', '```', '']
+    if tag and (note := task.pipeline_note()): lines += [note, '']
     lines += ['```python', 'from fasthf.all import HFLearner', f"learn = HFLearner.from_pretrained('{name}')", f'learn.predict({predict_in})', '```', '']
     return '\n'.join(lines)

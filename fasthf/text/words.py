@@ -185,6 +185,8 @@ class HFWordsTokenizer(HFBatchTokenizer):
                 raise ValueError(f"A sentence has {n} words but {len(s[1])} tags: give one tag per word.")
 
     def card_inputs(self, dls)->tuple: return "'Dana visited New York in May'", "'Dana visited New York in May'"
+    def pipeline_kwargs(self)->dict: return {} # the token-classification pipeline takes no truncation: long sentences are windowed by fasthf only
+    def as_raw(self, item): return item # a list of words is one sentence, not a pair
 
     def is_raw(self, item)->bool: return isinstance(item, str) or (isinstance(item, (list, tuple)) and all(isinstance(w, str) for w in item))
 
