@@ -44,6 +44,7 @@ def _handles(cb:Callback, event_name:str)->bool:
 
 class HFLearner(Learner):
     "A `Learner` around a transformers model, for a task (`HFTask`)"
+    one_liner_freeze:bool = False # Is a one-liner's body frozen by default? Text: no (`fit_one_cycle` on the whole model, `Trainer`'s recipe)
     def __init__(self, *args,
         task:HFTask|None=None, # The task (default: from the DataLoaders' target block)
         **kwargs
@@ -290,6 +291,7 @@ def hf_learner(
     **kwargs
 )->HFLearner:
     "A `Learner` fine-tuning `ckpt` on `dls`"
+    if max_grad_norm is not None: check_number('max_grad_norm', max_grad_norm, 0, lo_open=True, hint='1.0 is what Trainer uses.')
     tfm = _input_tfm(dls)
     task = task if task is not None else task_for_dls(dls) # not `ifnone`: it would ask the DataLoaders even when a task is given
     task.check(dls)
@@ -302,7 +304,6 @@ def hf_learner(
     if (adapted := tfm.for_model(model)) is not tfm: dls = dls_with_input_tfm(dls, tfm, adapted)
     if new: task.init_head(model, new, dls)
     if splitter is hf_splitter: splitter = HFSplitter(new)
-    if max_grad_norm is not None: check_number('max_grad_norm', max_grad_norm, 0, lo_open=True, hint='1.0 is what Trainer uses.')
     cbs = ([HFModelCallback(use_hf_loss=use_hf_loss), StopOnNaNCallback(), TrainingLog()] + ([GradientClip(max_grad_norm)] if max_grad_norm else [])
            + task.callbacks() + L(cbs))
     kwargs.setdefault('lr', task.lr)
@@ -326,7 +327,7 @@ def learner_from_source(
     bs:int=32, # Batch size
     seed:int|None=None, # Seed for the head's initialisation
     dl_kwargs:dict|None=None, # Passed to `dataloaders`
-    freeze:bool=False, # Freeze the body (`hf_learner`'s default); a text one-liner trains the whole model, as `Trainer` does
+    freeze:bool|None=None, # Freeze the body (default: the learner class's `one_liner_freeze`)
     **kwargs # Passed to `hf_learner`
 )->HFLearner:
     "The DataBlock, DataLoaders and learner every one-liner ends with: the split decided once and checked; prints the task chosen"
@@ -338,7 +339,7 @@ def learner_from_source(
     dls = dblock.dataloaders(source, bs=bs, **(dl_kwargs or {}))
     if task is None: task = task_class(target.task).from_dls(dls, **target.task_kwargs)
     print(target.message if task.name == target.task else f"fasthf: {task.name} (the task given)")
-    return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=freeze, **kwargs)
+    return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=ifnone(freeze, cls.one_liner_freeze), **kwargs)
 
 # %% ../nbs/10_learner.ipynb #77c6a456
 _CARD_MARK = '<!-- fasthf model card: written by learn.save_pretrained -->'

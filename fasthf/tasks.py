@@ -289,14 +289,12 @@ def spearman_r(inp:Tensor, targ:Tensor)->Tensor:
     p, t = _columns(inp, targ)
     return pearson_r(_ranks(p), _ranks(t))
 
-def _rmse(inp, targ): return torch.sqrt(F.mse_loss(*_columns(inp, targ)))
-def _mae(inp, targ): return F.l1_loss(*_columns(inp, targ))
-def _mse(inp, targ): return F.mse_loss(*_columns(inp, targ))
+def _rmse(inp, targ): return mse(inp, targ).sqrt()
 def _r2(inp, targ):
     p, t = _columns(inp, targ)
     return (1 - ((t - p)**2).sum(0) / ((t - t.mean(0))**2).sum(0).clamp_min(1e-12)).mean()
 
-REGRESSION_METRICS = {'rmse': _rmse, 'mae': _mae, 'mse': _mse, 'r2': _r2, 'pearson': pearson_r, 'spearman': spearman_r}
+REGRESSION_METRICS = {'rmse': _rmse, 'mae': mae, 'mse': mse, 'r2': _r2, 'pearson': pearson_r, 'spearman': spearman_r}
 
 def regression_metric(name:str)->AccumMetric:
     "The regression metric `name` (rmse, mae, mse, r2: mean over the outputs; pearson, spearman: per output, averaged) over the whole validation set, named `name`"
@@ -319,7 +317,7 @@ def output_layer(model, new:list, n_out:int)->nn.Module|None:
 class SpreadCheck(Callback):
     "After a fit, warn when the validation predictions barely vary while the targets do: a regression that learnt a constant"
     order, run_train = 70, False
-    def __init__(self, ratio:float=0.05): self.ratio = ratio # Warn below this ratio of the predictions' spread to the targets'
+    def __init__(self, ratio:float=0.05): self.ratio, self.stats = ratio, None # Warn below this ratio of the predictions' spread to the targets'
     def before_validate(self): self.stats = None
     def after_batch(self):
         if not self.learn.yb or not isinstance(self.y, Tensor) or not isinstance(self.pred, Tensor): return # `predict`, `test_dl`: no targets
@@ -328,7 +326,7 @@ class SpreadCheck(Callback):
         s = torch.stack([p.new_full(p.shape[1:], len(p)), p.sum(0), (p*p).sum(0), t.sum(0), (t*t).sum(0)])
         self.stats = s if self.stats is None else self.stats + s
     def after_fit(self):
-        if getattr(self, 'stats', None) is None or float(self.stats[0, 0]) < 2: return
+        if self.stats is None or float(self.stats[0, 0]) < 2: return
         n, sp, sp2, st, st2 = self.stats
         sd_p, sd_t = ((sp2 - sp*sp/n) / n).clamp_min(0).sqrt(), ((st2 - st*st/n) / n).clamp_min(0).sqrt()
         if bool(((sd_t > 0) & (sd_p < self.ratio * sd_t)).all()):

@@ -159,7 +159,7 @@ class TokenClassificationLearner(HFLearner):
         task = TokenClassification.from_dls(dls)
         if label_all: block.batch_tfm.b_to_i = b_to_i(task.vocab)
         print(f"fasthf: token classification with {len(task.vocab)} tags ({', '.join(task.vocab[:8])}{' ...' if len(task.vocab) > 8 else ''})")
-        return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=kwargs.pop('freeze', False), **kwargs) # a one-liner: not frozen
+        return hf_learner(dls, ckpt, task=task, learner_cls=cls, freeze=kwargs.pop('freeze', cls.one_liner_freeze), **kwargs)
 
     @classmethod
     def from_dataset(cls,

@@ -53,10 +53,10 @@ def _class_folders(root:Path)->list:
 
 class ImageClassificationLearner(HFLearner):
     "Fine-tune ViT or any image-classification checkpoint: single-label, multi-label or regression on images"
+    one_liner_freeze = True # frozen, as fastai's `vision_learner`: `fine_tune` is its recipe
     @classmethod
     def _build(cls, source, ckpt, *, target, task=None, aug_tfms=None, processor_kwargs=None, **kwargs):
         block = HFImageBlock(ckpt, aug_tfms=aug_tfms, trust_remote_code=kwargs.get('trust_remote_code', False), **(processor_kwargs or {}))
-        kwargs.setdefault('freeze', True) # an image one-liner is frozen, as fastai's `vision_learner`: `fine_tune` is its recipe
         return learner_from_source(cls, source, ckpt, x_block=block, target=target, task=task if isinstance(task, HFTask) else None, **kwargs)
 
     @staticmethod
