@@ -37,6 +37,8 @@ def _input_tfm(dls)->HFInputTfm:
     return tfm
 
 # %% ../nbs/10_learner.ipynb #f4fa85c5
+def _is_table(o)->bool: return isinstance(o, pd.DataFrame) or type(o).__name__ == 'Dataset' and hasattr(o, 'column_names')
+
 def _handles(cb:Callback, event_name:str)->bool:
     "Does calling `cb` with `event_name` do anything? (`after_fit` always does: it resets `cb.run`)"
     return (event_name == 'after_fit' or event_name in vars(cb) or hasattr(type(cb), event_name)
@@ -136,6 +138,7 @@ class HFLearner(Learner):
             raise InputError(f"test_dl takes a list of inputs (or a DataFrame / `datasets.Dataset` like the training data), e.g. "
                              f"learn.test_dl([{self._example()}]); got {type(items).__name__} {items!r:.40}.")
         if not len(items): raise EmptyInputError(f"test_dl got no inputs ({type(items).__name__} of length 0): there is nothing to predict. Pass at least one.")
+        if _is_table(items) and not _is_table(getattr(self.dls.valid_ds, 'items', None)): items = self._table_inputs(items)
         # on the CPU the model's forward uses every core: a worker tokenizing beside it only takes them away (SST-2 dev: 12% slower)
         if 'num_workers' not in kwargs and one_param(self.model).device.type == 'cpu': kwargs['num_workers'] = 0
         if rm_type_tfms is None and isinstance(items, (list, tuple, L)) and len(items):
@@ -144,6 +147,25 @@ class HFLearner(Learner):
             if rm_type_tfms is not None:
                 for o in items[1:]: self.input_tfm.check_input(o, self.dls)
         return self.dls.test_dl(items, rm_type_tfms=rm_type_tfms, **kwargs)
+
+    @property
+    def input_cols(self)->list|None:
+        "The columns a table's inputs were read from (a `ColReader` of column names as `get_x`), else those saved with the model"
+        fs = getattr(getattr(self.dls.valid_ds, 'tls', [None])[0], 'tfms', None)
+        r = fs.fs[0] if fs is not None and len(fs.fs) else None
+        if isinstance(r, ColReader) and not (r.pref or r.suff or r.label_delim) and all(isinstance(c, str) for c in r.cols): return list(r.cols)
+        return getattr(self, 'saved_input_cols', None)
+
+    def _table_inputs(self, table)->list:
+        "The raw inputs of a DataFrame / `datasets.Dataset` given to a learner that was not built on one (`from_pretrained`): read from `input_cols`"
+        names = list(table.columns) if isinstance(table, pd.DataFrame) else list(table.column_names)
+        pair = bool(self.input_tfm.meta(self.dls).get('pair'))
+        cols = self.input_cols or (['text', 'text_pair'] if pair else ['text'] if 'text' in names else None)
+        if not cols or any(c not in names for c in cols):
+            raise InputError(f"test_dl got a table with columns {names[:8]} but this model reads its inputs from {cols or 'columns it does not know'}: "
+                             f"pass the inputs as a list, e.g. learn.test_dl(df['my_text'].tolist()), or name the columns as in training.")
+        vals = [list(table[c]) for c in cols]
+        return vals[0] if len(vals) == 1 else list(zip(*vals))
 
     @classmethod
     def from_cli(cls,
@@ -227,6 +249,7 @@ class HFLearner(Learner):
             tfm = self.input_tfm
             tfm.save_pretrained(tmp)
             meta = dict(task=self.task.name, modality=tfm.modality, base_model=getattr(self, 'base_model', None), **self.task.meta(), **tfm.meta(self.dls))
+            if self.input_cols: meta['input_cols'] = self.input_cols
             (tmp/'fasthf.json').write_text(json.dumps(meta, indent=2))
             if not (path/'README.md').exists() or is_model_card(path/'README.md'): # a README the user wrote is never replaced
                 (tmp/'README.md').write_text(model_card(self, path.name, meta))
@@ -252,6 +275,7 @@ class HFLearner(Learner):
                         splitter=IndexSplitter([])).dataloaders(rows, bs=bs)
         learn = hf_learner(dls, src, task=task, freeze=False, learner_cls=cls, **kwargs)
         learn.base_model = meta.get('base_model') or src
+        learn.saved_input_cols = meta.get('input_cols')
         return learn
 
 def _guess_modality(config)->str:

@@ -318,6 +318,8 @@ class SpreadCheck(Callback):
     "After a fit, warn when the validation predictions barely vary while the targets do: a regression that learnt a constant"
     order, run_train = 70, False
     def __init__(self, ratio:float=0.05): self.ratio, self.stats = ratio, None # Warn below this ratio of the predictions' spread to the targets'
+    def before_fit(self): self.trained = False # `validate`, `get_preds` and `show_results` send `before_fit` / `after_fit` too: only a fit that trained is judged
+    def before_train(self): self.trained = True
     def before_validate(self): self.stats = None
     def after_batch(self):
         if not self.learn.yb or not isinstance(self.y, Tensor) or not isinstance(self.pred, Tensor): return # `predict`, `test_dl`: no targets
@@ -326,7 +328,7 @@ class SpreadCheck(Callback):
         s = torch.stack([p.new_full(p.shape[1:], len(p)), p.sum(0), (p*p).sum(0), t.sum(0), (t*t).sum(0)])
         self.stats = s if self.stats is None else self.stats + s
     def after_fit(self):
-        if self.stats is None or float(self.stats[0, 0]) < 2: return
+        if not getattr(self, 'trained', False) or self.stats is None or float(self.stats[0, 0]) < 2: return
         n, sp, sp2, st, st2 = self.stats
         sd_p, sd_t = ((sp2 - sp*sp/n) / n).clamp_min(0).sqrt(), ((st2 - st*st/n) / n).clamp_min(0).sqrt()
         if bool(((sd_t > 0) & (sd_p < self.ratio * sd_t)).all()):

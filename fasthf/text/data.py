@@ -277,8 +277,34 @@ class HFTextDL(SortedDL):
         return self.after_item(it)
 
     def do_item(self, s):
+        if getattr(self, '_taking', None) is not None: self._taking.append(s) # `one_batch` notes which items it shows
         try: return self._after_item(self.create_item(s))
         except SkipItemException: return None
+
+    def one_batch(self):
+        "fastai's `one_batch`, noting which items it holds, so that `show_batch` / `show_results` show their texts as written"
+        self._taking = []
+        try: b = super().one_batch()
+        finally: idxs, self._taking = self._taking, None
+        self._shown = (b, idxs)
+        return b
+
+    def written_texts(self, b)->list|None:
+        "The texts of batch `b` as the user wrote them (a tuple for a pair), if `b` is the last `one_batch`; None otherwise"
+        shown, idxs = getattr(self, '_shown', (None, None))
+        tls = getattr(self.dataset, 'tls', None)
+        if shown is not b or not tls: return None
+        texts = [tls[0][i] for i in idxs]
+        written = lambda t: isinstance(t, str) or (isinstance(t, tuple) and all(isinstance(o, str) for o in t))
+        return texts if all(map(written, texts)) else None
+
+    def _pre_show_batch(self, b, max_n=9):
+        "fastai's: decoded samples, with the texts as written in place of the decoded tokens (lowercased, re-spaced by some tokenizers)"
+        x, y, its = super()._pre_show_batch(b, max_n=max_n)
+        texts = self.written_texts(b)
+        if texts is None or its is None: return x, y, its
+        as_shown = lambda t: HFTextPair(TitledStr(o) for o in t) if isinstance(t, tuple) else TitledStr(t)
+        return x, y, L((as_shown(t),) + tuple(o[1:]) for t, o in zip(texts, its))
 
     def create_item(self, s):
         "Item `s`: its input as the token ids made once (where there are, for this batch transform), its targets as the `Datasets` makes them"

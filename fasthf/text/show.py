@@ -13,7 +13,7 @@ from fastai.interpret import plot_top_losses
 from .tokens import HFTextInput
 
 # %% auto #0
-__all__ = ['show_table', 'show_batch', 'show_results', 'plot_top_losses']
+__all__ = ['show_table', 'shown_value', 'show_batch', 'show_results', 'plot_top_losses']
 
 # %% ../../nbs/02c_text_show.ipynb #6b30eeab
 def _text_cols(s):
@@ -28,6 +28,17 @@ def show_table(
     else: print(df.to_string(index=False))
     return df
 
+def shown_value(
+    v, # A decoded target or prediction: a label, labels, a number or numbers
+    digits:int=4, # Significant digits of a number
+)->str:
+    "A target or prediction as a table shows it: numbers to `digits` significant digits (`3.6`, not `3.5999999046325684`), labels as they are"
+    if isinstance(v, Tensor) and v.is_floating_point(): v = v.tolist()
+    if isinstance(v, (list, tuple)) and len(v) == 1 and isinstance(v[0], (float, np.floating)): v = v[0] # one output: the number
+    if isinstance(v, (float, np.floating)): return f'{float(v):.{digits}g}'
+    if isinstance(v, (list, tuple)) and v and all(isinstance(o, (float, np.floating)) for o in v): return '[' + ', '.join(f'{float(o):.{digits}g}' for o in v) + ']'
+    return str(v)
+
 def _show_df(samples, outs=None, max_n=10, trunc_at=150):
     rows = []
     for i, s in enumerate(samples[:max_n]):
@@ -35,8 +46,8 @@ def _show_df(samples, outs=None, max_n=10, trunc_at=150):
         for k in ('text', 'text_2'):
             if r[k] is not None and trunc_at: r[k] = TitledStr(r[k]).truncate(trunc_at)
         if r['text_2'] is None: del r['text_2']
-        if len(s) > 1: r['label'] = str(s[1])
-        if outs is not None: r['prediction'] = str(outs[i][0])
+        if len(s) > 1: r['label'] = shown_value(s[1])
+        if outs is not None: r['prediction'] = shown_value(outs[i][0])
         rows.append(r)
     return show_table(pd.DataFrame(rows))
 
