@@ -25,7 +25,7 @@ from .learner import HFLearner
 from .lora import LoRACallback
 
 # %% auto #0
-__all__ = ['CLIError', 'JSONEpochLines', 'out_files', 'check_train_args', 'train', 'predict', 'readable']
+__all__ = ['CLIError', 'JSONEpochLines', 'out_files', 'check_train_args', 'lr_before_divergence', 'train', 'predict', 'readable']
 
 # %% ../nbs/14_cli.ipynb #e570f339
 class CLIError(ValueError):
@@ -66,6 +66,22 @@ def check_train_args(epochs:int=3, lr='default', bs:int=32, valid_pct:float=0.2,
     check_number('thresh', thresh, 0, 1, lo_open=True, hi_open=True)
     check_number('seed', seed, integer=True)
     return lr
+
+def lr_before_divergence(
+    lrs, # Learning rates `lr_find` tried (`learn.recorder.lrs`)
+    losses, # Their smoothed losses (`learn.recorder.losses`)
+    lr:float, # The suggested rate (`lr_find`'s valley)
+    skip_end:int=5, # Last points not trusted, as `lr_find` skips them
+)->float:
+    "`lr`, unless the loss at `lr` is already above where it started or `lr` is past the loss's minimum: then a tenth of the rate at the minimum (fastai's `minimum`)"
+    lrs, losses = np.asarray(lrs, dtype=float), np.asarray([float(o) for o in losses])
+    if len(lrs) < skip_end + 3: return lr
+    lrs, losses = lrs[:-skip_end], losses[:-skip_end]
+    i = int(np.abs(np.log(lrs) - np.log(lr)).argmin())
+    i_min = int(np.nonzero(losses <= losses.min() + 0.01*abs(losses.min()))[0].max()) # the highest rate at the lowest loss (a flat start is not its first point)
+    start = float(np.median(losses[:max(1, len(losses)//10)]))
+    if losses[i] <= start and lr <= lrs[i_min]: return lr
+    return float(lrs[i_min] / 10)
 
 def train(
     ckpt:str, # Hub name or local folder of the checkpoint
@@ -118,7 +134,9 @@ def train(
         if lora_r or not freeze: learn.unfreeze()
         if lr == 'default': lr = 'auto' if lora_r else float(learn.lr) # adapters want another rate than the task's (not measured there): lr_find's
         if lr == 'auto':
-            lr = float(learn.lr_find(show_plot=True).valley)
+            valley = float(learn.lr_find(show_plot=True).valley)
+            lr = lr_before_divergence(learn.recorder.lrs, learn.recorder.losses, valley)
+            if lr != valley: print(f"fasthf: lr_find's valley {valley:.2e} is where the loss already rises; training at {lr:.2e} (a tenth of the rate at the lowest loss).", file=sys.stderr)
             plt.savefig(tmp/'lr_find.png'); plt.close('all')
         if lora_r or not freeze: learn.fit_one_cycle(epochs, lr)
         else: learn.fine_tune(epochs, lr)

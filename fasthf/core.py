@@ -303,6 +303,9 @@ class HFInputTfm:
     def pipeline_kwargs(self)->dict:
         "What a `transformers.pipeline` call needs to read inputs as the learner does (the model card's call): nothing by default"
         return {}
+    def pipeline_note(self)->str|None:
+        "What a `pipeline` on the saved folder reads differently from the learner, for the model card; None: nothing"
+        return None
     @classmethod
     def rebuild(cls, src, meta:dict)->tuple:
         "(DataBlock piece, `get_x`, one placeholder raw input) for DataLoaders around the checkpoint in `src`"

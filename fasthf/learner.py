@@ -421,6 +421,6 @@ def model_card(
     pipe_kw = ''.join(f', {k}={v!r}' for k, v in {**tfm.pipeline_kwargs(), **task.pipeline_kwargs()}.items())
     lines += ['## Use', '']
     if tag: lines += ['```python', 'from transformers import pipeline', f"pipe = pipeline({tag!r}, model='{name}')", f'pipe({pipe_in}{pipe_kw})', '```', '']
-    if tag and (note := task.pipeline_note()): lines += [note, '']
+    if tag: lines += [f"{note}\n" for note in (task.pipeline_note(), tfm.pipeline_note()) if note]
     lines += ['```python', 'from fasthf.all import HFLearner', f"learn = HFLearner.from_pretrained('{name}')", f'learn.predict({predict_in})', '```', '']
     return '\n'.join(lines)

@@ -70,3 +70,7 @@ def test_card_pipeline_call_long_inputs(trained):
         outs = [pipe(o, top_k=None, **kw) for o in inputs]
         pp = torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in ('neg', 'pos')] for out in outs])
         assert torch.allclose(pp, probs, atol=1e-5), (k, (pp - probs).abs().max())
+        assert pipe.tokenizer.model_max_length == 48, k # the saved tokenizer carries the learner's limit: truncation=True alone cuts there
+        outs = [pipe(o, top_k=None, truncation=True) for o in inputs]
+        pp = torch.tensor([[{o['label']: o['score'] for o in out}[l] for l in ('neg', 'pos')] for out in outs])
+        assert torch.allclose(pp, probs, atol=1e-5), (k, (pp - probs).abs().max())

@@ -73,3 +73,16 @@ def test_pipeline_and_from_pretrained(trained):
             for a, b in zip(ref, ents): assert abs(float(a['score']) - b['score']) < 1e-5, (arch, t)
             p2 = learn2.predict(t)[2]
             assert torch.allclose(p2, probs, atol=1e-5), arch
+
+def test_long_sentence_windows(trained):
+    "A sentence longer than max_length: fasthf tags it in windows; the card says the pipeline reads it in one pass, and from_pretrained predicts as the learner (issue #35 item 3)"
+    words = (' '.join(TEXTS) + ' ').split() * 40
+    for arch, v in trained[0].items():
+        learn = v['learn']
+        n = learn.input_tfm.max_length
+        assert sum(learn.input_tfm.word_tokens(words)) > n, arch # past the learner's windows
+        card = (v['hf']/'README.md').read_text()
+        assert f'A sentence longer than {n} tokens is tagged by fasthf in overlapping windows' in card, arch
+        tagged, _, probs = learn.predict(words)
+        assert [w['word'] for w in tagged] == words, arch
+        assert torch.allclose(HFLearner.from_pretrained(v['hf']).predict(words)[2], probs, atol=1e-5), arch

@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/text_data.html.md"""
 
 # %% ../../nbs/02_text_data.ipynb #78ef69c1
 from __future__ import annotations
-import itertools, math, numbers, sys, warnings
+import itertools, json, math, numbers, sys, warnings
 from copy import copy as shallow_copy
 import numpy as np, pandas as pd, torch
 from fastai.basics import *
@@ -193,7 +193,14 @@ class HFBatchTokenizer(ItemTransform, HFInputTfm):
 
     def is_raw(self, item)->bool: return isinstance(item, (str, tuple))
 
-    def save_pretrained(self, path): self.tokenizer.save_pretrained(path)
+    def save_pretrained(self, path):
+        "The tokenizer, its `model_max_length` the learner's `max_length`, so that `pipeline(..., truncation=True)` cuts texts where the learner did"
+        self.tokenizer.save_pretrained(path)
+        cfg = Path(path)/'tokenizer_config.json'
+        if self.max_length and cfg.exists():
+            d = json.loads(cfg.read_text())
+            d['model_max_length'] = self.max_length
+            cfg.write_text(json.dumps(d, indent=2, ensure_ascii=False) + '\n')
 
     def config_defaults(self)->dict: return {'pad_token_id': self.tokenizer.pad_token_id}
 

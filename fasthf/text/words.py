@@ -186,6 +186,11 @@ class HFWordsTokenizer(HFBatchTokenizer):
 
     def card_inputs(self, dls)->tuple: return "'Dana visited New York in May'", "'Dana visited New York in May'"
     def pipeline_kwargs(self)->dict: return {} # the token-classification pipeline takes no truncation: long sentences are windowed by fasthf only
+    def pipeline_note(self)->str|None:
+        return (f"A sentence longer than {self.max_length} tokens is tagged by fasthf in overlapping windows of whole words, each word's tag "
+                "from the window where it has the most context; the pipeline reads it in one pass (up to the tokenizer's `model_max_length`), "
+                "so its scores there can differ. `HFLearner.from_pretrained(...).predict` tags it as the learner did.")
+    def save_pretrained(self, path): self.tokenizer.save_pretrained(path) # `model_max_length` kept: the pipeline reads a long sentence whole rather than cut
     def as_raw(self, item): return item # a list of words is one sentence, not a pair
 
     def is_raw(self, item)->bool: return isinstance(item, str) or (isinstance(item, (list, tuple)) and all(isinstance(w, str) for w in item))
