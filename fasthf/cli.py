@@ -96,6 +96,9 @@ def train(
     valid_pct:float=0.2, # Validation share when the data has no split
     valid_col:str|None=None, # Boolean column marking validation rows of a table
     valid_split:str='validation', # Validation split of a saved `DatasetDict`
+    valid:str|None=None, # A file of validation rows (or sentences) in the format of `data`
+    format:str='auto', # How `data` is read: 'auto' (from its extension or folder), 'csv', 'tsv', 'jsonl', 'json' or 'conll' (any extension)
+    tag_col:int|None=None, # CoNLL: the column of the tags (default: the last; UPOS in CoNLL-U)
     epochs:int=3, # Training epochs (after one frozen epoch, without LoRA)
     lr='default', # Learning rate: 'default' for the task's (`HFTask.lr`), 'auto' for `lr_find`'s valley, or a number
     bs:int=32, # Batch size
@@ -119,11 +122,13 @@ def train(
     label_col = label_col[0] if isinstance(label_col, (list, tuple)) and len(label_col) == 1 else label_col
     common = dict(bs=bs, seed=seed, cbs=[LoRACallback(r=lora_r)] if lora_r else None)
     opts = dict(text_cols=text_cols, label_col=label_col, task=task, label_delim=label_delim, thresh=thresh, image_col=image_col,
-                valid_pct=valid_pct, valid_col=valid_col, valid_split=valid_split, max_length=max_length)
-    source = DataFile(data)
+                valid_pct=valid_pct, valid_col=valid_col, valid_split=valid_split, max_length=max_length, tag_col=tag_col)
+    source = DataFile(data, format=format, valid=valid)
     learn = next((l for cls in cli_learners() if (l := cls.from_cli(source, ckpt, opts, **common)) is not None), None)
     if learn is None: raise CLIError(f"{str(data)!r}: no fasthf learner reads this data: pass a .csv, .tsv or .jsonl file, a CoNLL file, "
                                      "a folder saved with `datasets`' save_to_disk, or an image folder.")
+    if tag_col is not None and learn.task.name != 'token_classification':
+        raise CLIError(f"--tag-col is the tag column of a CoNLL file; {str(data)!r} was read as {learn.task.name} data. Pass --format conll for a CoNLL file of another extension.")
     if metrics: learn.metrics = learn.task.metrics_named(metrics)
     if bf16: learn.to_bf16()
     if compile_model: learn.compile()

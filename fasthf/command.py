@@ -63,6 +63,10 @@ def main(
     t.add_argument('--valid-pct', type=_ranged(float, 'valid_pct', lo=0, hi=1, lo_open=True, hi_open=True), default=0.2, help='validation share when the data has no split (default: 0.2)')
     t.add_argument('--valid-col', default=None, help='boolean column marking validation rows')
     t.add_argument('--valid-split', default='validation', help='validation split of a saved DatasetDict')
+    t.add_argument('--valid', default=None, help='file of validation rows (or CoNLL sentences) in the format of DATA')
+    t.add_argument('--format', default='auto', choices=('auto', 'csv', 'tsv', 'jsonl', 'json', 'conll'),
+                   help='how DATA is read (default: from its extension: .conll/.conllu/.iob/.bio are CoNLL); conll reads a file of any extension')
+    t.add_argument('--tag-col', type=int, default=None, help='CoNLL: the column of the tags, counted from 0 (default: the last; UPOS in CoNLL-U)')
     t.add_argument('--epochs', type=_ranged(int, 'epochs', lo=1), default=3, help='epochs (default: 3)')
     t.add_argument('--lr', default='default', help="learning rate: a number, 'default' for the task's (1e-4 for texts, 3e-4 for tags, "
                    "measured against Trainer in benchmarks/accuracy.py), or 'auto' for lr_find's valley (default: default)")
@@ -108,7 +112,7 @@ def main(
         elif a.cmd == 'train':
             res = cli.train(a.ckpt, a.data, out=a.out, text_cols=a.text_cols, label_col=a.label_cols or 'label', task=a.task, label_delim=a.label_delim,
                         thresh=a.thresh, image_col=a.image_col, valid_pct=a.valid_pct,
-                        valid_col=a.valid_col, valid_split=a.valid_split, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
+                        valid_col=a.valid_col, valid_split=a.valid_split, valid=a.valid, format=a.format, tag_col=a.tag_col, epochs=a.epochs, lr=a.lr, bs=a.bs, max_length=a.max_length,
                         lora_r=a.lora_r, seed=a.seed, quiet=a.quiet, overwrite=a.overwrite, metrics=a.metrics, freeze=a.freeze,
                         bf16=a.bf16, compile_model=a.compile_model)
             print(json.dumps(res))

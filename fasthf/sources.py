@@ -13,10 +13,10 @@ from .core import check_number
 from .registry import TASK_ALIASES
 
 # %% auto #0
-__all__ = ['is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
-           'default_valid_col', 'df_source', 'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader',
-           'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split',
-           'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
+__all__ = ['TABLE_FORMATS', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
+           'check_values', 'default_valid_col', 'df_source', 'dataset_parts', 'class_names', 'dataset_source',
+           'PlainColReader', 'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows',
+           'check_tag_split', 'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -388,12 +388,18 @@ def check_tag_split(tags, train, valid, vocab=None, index=None):
 class DataFileError(ValueError):
     "A data file fasthf cannot read: the message says which kinds it reads"
 
-def read_table(path)->pd.DataFrame:
+TABLE_FORMATS = {'.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.json': 'json'}
+
+def read_table(
+    path, # A CSV, TSV or JSON(-lines) file
+    format:str='auto', # 'csv', 'tsv', 'jsonl', 'json', or 'auto': from the file's extension
+)->pd.DataFrame:
     "A DataFrame from a CSV, TSV or JSON-lines file"
     path = Path(path)
-    if path.suffix in ('.csv',): return pd.read_csv(path)
-    if path.suffix in ('.tsv', '.tab'): return pd.read_csv(path, sep='\t')
-    if path.suffix in ('.jsonl', '.json'): return pd.read_json(path, lines=path.suffix == '.jsonl')
+    fmt = TABLE_FORMATS.get(path.suffix.lower()) if format == 'auto' else format
+    if fmt == 'csv': return pd.read_csv(path)
+    if fmt == 'tsv': return pd.read_csv(path, sep='\t')
+    if fmt in ('jsonl', 'json'): return pd.read_json(path, lines=fmt == 'jsonl')
     raise DataFileError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
 
 def is_sequence_feature(feature)->bool:
@@ -402,7 +408,15 @@ def is_sequence_feature(feature)->bool:
 
 class DataFile:
     "A data file or folder given to `fasthf train`: its table or saved `datasets` dataset, read once when first asked"
-    def __init__(self, path): self.path, self._data = Path(path), None
+    def __init__(self,
+        path, # The file or folder
+        format:str='auto', # 'auto' (from the extension), 'csv', 'tsv', 'jsonl', 'json' or 'conll' (`fasthf train --format`)
+        valid=None, # A file of validation rows in the same format (`--valid`): a table's rows are marked in an `is_valid` column
+    ):
+        self.path, self.format, self.valid, self._data = Path(path), format, (Path(valid) if valid else None), None
+        if self.valid is not None and not self.valid.is_file(): raise DataFileError(f"The validation file {str(self.valid)!r} does not exist.")
+        if self.valid is not None and self.path.is_dir():
+            raise DataFileError(f"--valid takes a file like the training file; {str(self.path)!r} is a folder (a saved dataset's validation split is --valid-split, an image folder's valid/).")
     @property
     def is_saved_dataset(self)->bool:
         "Is it a folder written by `datasets`' `save_to_disk`?"
@@ -416,7 +430,13 @@ class DataFile:
         return self._data
     def table(self)->pd.DataFrame:
         "The DataFrame of a table file (a `DataFileError` for other files)"
-        if self._data is None: self._data = read_table(self.path)
+        if self.format == 'conll': raise DataFileError(f"{str(self.path)!r} is read as CoNLL (--format conll): it holds words and their tags, not a table.")
+        if self._data is None:
+            df = read_table(self.path, self.format)
+            if self.valid is not None:
+                if 'is_valid' in df.columns: raise DataFileError(f"{str(self.path)!r} has an is_valid column and --valid names a validation file: use one of the two.")
+                df = pd.concat([df.assign(is_valid=False), read_table(self.valid, self.format).assign(is_valid=True)], ignore_index=True)
+            self._data = df
         return self._data
     def _first_part(self):
         ds = self.dataset()

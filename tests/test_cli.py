@@ -157,6 +157,33 @@ def test_train_and_predict_conll(tmp_path):
     line = cli('predict', out/'learner.pkl', 'the man watches the tree').stdout.strip()
     assert line.endswith('\tthe man watches the tree'), line
 
+def test_train_conll_any_extension_tag_col_and_valid_file(tmp_path):
+    "CoNLL as it comes (#35 item 5): a .txt file with the tags in the middle column, --format conll, --tag-col, a validation file"
+    import random
+    rng = random.Random(1)
+    def write(path, n):
+        lines = []
+        for _ in range(n):
+            for w, t in [('the', 'O'), (rng.choice(['man', 'woman', 'actor']), 'B-PER'), ('watches', 'O'), ('the', 'O'), (rng.choice(['house', 'tree']), 'B-LOC')]:
+                lines.append(f'{w} {t} 0')
+            lines.append('')
+        path.write_text('\n'.join(lines))
+    write(tmp_path/'train.txt', 48); write(tmp_path/'valid.txt', 12)
+    ckpt, out = tiny_text_checkpoint('bert'), tmp_path/'out'
+    r = cli('train', ckpt, tmp_path/'train.txt', '--out', out, ok=False)                  # a .txt is not read as CoNLL unless told
+    assert r.returncode == 2 and 'expected a .csv' in r.stderr, r.stderr
+    r = cli('train', ckpt, tmp_path/'train.txt', '--out', out, '--format', 'conll', ok=False) # the last column is not the tags: named
+    assert r.returncode == 2 and 'tag_col=-1' in r.stderr and '--tag-col 1' in r.stderr, r.stderr
+    r = cli('train', ckpt, tmp_path/'train.txt', '--out', out, '--format', 'conll', '--tag-col', '1', '--valid', tmp_path/'valid.txt',
+            '--epochs', 1, '--lr', '3e-3', '--quiet')
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    assert res['task'] == 'token_classification' and sorted(res['tags']) == ['B-LOC', 'B-PER', 'O'], res
+    assert (res['n_train'], res['n_valid']) == (48, 12), res                             # the validation file's sentences, no random split
+    _texts().to_csv(tmp_path/'texts.csv', index=False)
+    r = cli('train', ckpt, tmp_path/'texts.csv', '--out', tmp_path/'o2', '--tag-col', '1', ok=False) # --tag-col on a table: refused, not ignored
+    assert r.returncode == 2 and '--tag-col is the tag column of a CoNLL file' in r.stderr, r.stderr
+    assert not (tmp_path/'o2').exists()
+
 def test_train_bf16(tmp_path):
     "`--bf16` trains in bfloat16 mixed precision; what is saved predicts in fp32: the exported learner agrees with the HF folder"
     from fastai.learner import load_learner

@@ -6,6 +6,7 @@ Docs: https://github.com/fasthf/fasthf/text_tags.html.md"""
 
 # %% ../../nbs/15b_text_tags.ipynb #15b0c003
 from __future__ import annotations
+import itertools
 from fastai.basics import *
 from .entities import *
 from .words import *
@@ -201,7 +202,7 @@ class TokenClassificationLearner(HFLearner):
         "A token-classification learner from CoNLL files"
         df = read_conll(path, tag_col=tag_col)
         if valid_path is not None:
-            df = pd.concat([df.assign(is_valid=False), read_conll(valid_path, tag_col=tag_col).assign(is_valid=True)], ignore_index=True)
+            df = pd.concat([df.assign(is_valid=False), read_conll(valid_path, tag_col=tag_col, check=False).assign(is_valid=True)], ignore_index=True)
             kwargs.setdefault('valid_col', 'is_valid')
         return cls.from_df(df, ckpt, words_col='tokens', tags_col='tags', **kwargs)
 
@@ -214,7 +215,9 @@ class TokenClassificationLearner(HFLearner):
     ):
         "The learner `fasthf train` builds from `data` where it holds words and their tags (a CoNLL file; a saved `datasets` folder with `tokens` and a tag sequence), else None"
         kwargs.update(valid_pct=opts['valid_pct'], max_length=opts['max_length'])
-        if data.path.is_file() and data.path.suffix.lower() in CONLL_SUFFIXES: return cls.from_conll(data.path, ckpt, **kwargs)
+        if data.format == 'conll' or (data.format == 'auto' and data.path.is_file() and data.path.suffix.lower() in CONLL_SUFFIXES):
+            tag_col = opts.get('tag_col')
+            return cls.from_conll(data.path, ckpt, valid_path=data.valid, tag_col=-1 if tag_col is None else tag_col, **kwargs)
         if not data.is_saved_dataset: return None
         cols, feats, label_col = data.columns, data.features, opts['label_col']
         tags = label_col if isinstance(label_col, str) and label_col in cols and label_col != 'label' else 'ner_tags' if 'ner_tags' in cols else None
@@ -226,6 +229,7 @@ CONLL_SUFFIXES = ('.conll', '.conllu', '.iob', '.bio') # files of one word and i
 def read_conll(
     path, # A CoNLL file
     tag_col:int=-1, # The column of the tag
+    check:bool=True, # Raise if the tag column holds one value only (the tags are elsewhere): for training files
 )->pd.DataFrame: # Columns `tokens` and `tags`, one sentence per row
     "The sentences of a CoNLL file (`-DOCSTART-` lines skipped); a CoNLL-U file (ID, FORM, LEMMA, UPOS, ...) is read from FORM and UPOS"
     lines = Path(path).read_text(encoding='utf-8-sig').splitlines() # a byte-order mark and CRLF line ends read as plain text
@@ -247,7 +251,20 @@ def read_conll(
         words.append(parts[word_col]); tags.append(parts[tag_col])
     if words: rows.append((words, tags))
     if not rows: raise ValueError(f"{path} holds no sentences.")
-    return pd.DataFrame(rows, columns=['tokens', 'tags'])
+    df = pd.DataFrame(rows, columns=['tokens', 'tags'])
+    if check and len(set(itertools.chain.from_iterable(df.tags))) < 2: _wrong_tag_col(path, lines, tag_col, conllu)
+    return df
+
+def _wrong_tag_col(path, lines, tag_col, conllu):
+    "Raise the error for a tag column with one value: each column's first values and number of distinct values, and which to pass as `tag_col`"
+    rows = [l.split('\t') if conllu else l.split() for l in lines if l.strip() and not l.startswith(('#', '-DOCSTART-'))]
+    n = min(len(r) for r in rows)
+    cols = [[r[i] for r in rows] for i in range(n)]
+    desc = '; '.join(f"column {i}: {', '.join(dict.fromkeys(c[:3]))}... ({len(set(c))} values)" for i, c in enumerate(cols))
+    likely = [i for i, c in enumerate(cols[1:], 1) if 2 <= len(set(c)) <= 100]
+    hint = f"pass tag_col={likely[-1]} (`fasthf train --tag-col {likely[-1]}`)" if likely else "pass `tag_col`, the column of the tags"
+    raise ValueError(f"{path}: the tag column (tag_col={tag_col}) holds one value only ({cols[tag_col][0]!r}): the tags are in another column. "
+                     f"The file's columns are {desc}. {hint}.")
 
 # %% ../../nbs/15b_text_tags.ipynb #ff58d349
 def group_entities(words:list)->list:
