@@ -183,7 +183,7 @@ def run_lr_find(task, a, on, train, valid, xcols, ycol, ckpt):
     with learn.no_bar(), learn.no_logging(): s = learn.lr_find(suggest_funcs=(valley, slide, minimum, steep), show_plot=False)
     return {k: float(v) for k, v in s._asdict().items()}
 
-def main(argv=None):
+def arg_parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--quick', action='store_true', help='32 training / 16 validation rows, one epoch, one rate (a smoke run of every task)')
     p.add_argument('--tasks', nargs='+', default=list(TASKS), choices=TASKS)
@@ -210,7 +210,10 @@ def main(argv=None):
     p.add_argument('--no-head-init', action='store_true', help="fasthf: the regression head's bias at 0, as transformers initialises it (an ablation)")
     p.add_argument('--name', default='accuracy', help='name of the JSON result')
     add_device(p)
-    a = p.parse_args(argv)
+    return p
+
+def main(argv=None):
+    a = arg_parser().parse_args(argv)
     a.lrs_given = '--lrs' in (argv if argv is not None else sys.argv)
     a.epochs_given = a.epochs
     quiet()

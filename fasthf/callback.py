@@ -6,14 +6,15 @@ Docs: https://github.com/fasthf/fasthf/callback.html.md"""
 
 # %% ../nbs/07_callback.ipynb #21a6a61e
 from __future__ import annotations
-import functools, inspect, itertools, warnings
+import functools, inspect, itertools, sys, warnings
 from fastai.basics import *
 from fastai.callback.schedule import ParamScheduler
+from fastai.callback.progress import ProgressCallback
 from .core import unwrap_model, logits_of
 
 # %% auto #0
 __all__ = ['hf_inputs', 'model_kwargs', 'without_full_mask', 'HFModelCallback', 'PadTokenOutputs', 'StopOnNaNCallback',
-           'TrainingLog', 'HFTrainEvalCallback']
+           'TrainingLog', 'HFTrainEvalCallback', 'HFProgressCallback']
 
 # %% ../nbs/07_callback.ipynb #c1744d78
 def hf_inputs(
@@ -172,3 +173,39 @@ class HFTrainEvalCallback(TrainEvalCallback):
     def before_validate(self):
         if any(m.training for m in self.model.modules()): self.model.eval()
         self.learn.training = False
+
+# %% ../nbs/07_callback.ipynb #c9c28454
+class HFProgressCallback(ProgressCallback):
+    "fastai's progress bars in a notebook or a terminal; one plain line per epoch where the output is neither (a pipe, a log, CI)"
+    @property
+    def name(self): return 'progress' # `learn.progress`, as fastai's: what `no_bar` removes
+    def __init__(self,
+        plain:bool|None=None, # One line per epoch and no bars? None: where stdout is neither a notebook nor a terminal
+    ): self.plain_setting = plain
+    def _plain(self)->bool:
+        if self.plain_setting is not None: return self.plain_setting
+        return not in_notebook() and not (hasattr(sys.stdout, 'isatty') and sys.stdout.isatty())
+    def before_fit(self):
+        self.plain = self._plain()
+        if not self.plain: return super().before_fit()
+        self.widths = None
+        if self.learn.logger != noop:
+            self.old_logger, self.learn.logger = self.logger, self._print_stats
+            self._print_stats(self.recorder.metric_names)
+        else: self.old_logger = noop
+    def before_epoch(self):
+        if not self.plain: super().before_epoch()
+    def before_train(self):
+        if not self.plain: super().before_train()
+    def before_validate(self):
+        if not self.plain: super().before_validate()
+    def after_train(self):
+        if not self.plain: super().after_train()
+    def after_validate(self):
+        if not self.plain: super().after_validate()
+    def after_batch(self):
+        if not self.plain: super().after_batch()
+    def _print_stats(self, log):
+        vals = [f'{o:.6f}' if isinstance(o, float) else str(o) for o in log]
+        if self.widths is None: self.widths = [max(len(v), 9) for v in vals] # the header sets the columns
+        print('  '.join(v.ljust(w) for v, w in zip(vals, self.widths)).rstrip(), flush=True)

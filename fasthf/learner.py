@@ -14,7 +14,8 @@ from .files import HF_FOLDER_FILES, staged_folder, staged_file, read_json
 from .registry import RegistryError, modality_class, all_modalities, task_class, all_tasks
 from .tasks import HFTask, task_for_dls, task_from_config
 from .sources import TargetSpec, check_split
-from .callback import HFModelCallback, StopOnNaNCallback, HFTrainEvalCallback, TrainingLog
+from .callback import HFModelCallback, StopOnNaNCallback, HFTrainEvalCallback, TrainingLog, HFProgressCallback
+from fastai.callback.progress import ProgressCallback
 from .splitters import HFSplitter, hf_splitter
 from .optimizer import FusedAdam
 from .training import DeviceMixedPrecision, HFDistributedTrainer, padded_for_compile, compile_forward
@@ -55,6 +56,17 @@ class HFLearner(Learner):
         self.task = task if task is not None else task_for_dls(self.dls)
         tec = [c for c in self.cbs if type(c) is TrainEvalCallback] # fastai's default: walks the model on every call
         if tec: self.remove_cbs(tec).add_cb(HFTrainEvalCallback())
+        bars = [c for c in self.cbs if type(c) is ProgressCallback] # fastai's: bars redrawn line by line in a log file
+        if bars: self.remove_cbs(bars).add_cb(HFProgressCallback())
+
+    @contextmanager
+    def no_bar(self):
+        "fastai's `no_bar` (no progress output in the block), giving back the same progress callback after it"
+        cb = getattr(self, 'progress', None)
+        if cb is not None: self.remove_cb(cb)
+        try: yield self
+        finally:
+            if cb is not None: self.add_cb(cb)
 
     def __call__(self, event_name):
         "Send an event (or several): fastai's dispatch, to the callbacks that handle it"

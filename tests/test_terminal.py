@@ -68,3 +68,26 @@ def test_cli_unknown_metric(tmp_path):
     r = subprocess.run([FASTHF, 'train', str(tiny_text_checkpoint('bert')), str(tmp_path/'data.csv'), '--out', str(tmp_path/'out'),
                         '--metric', 'rmse'], capture_output=True, text=True, env=ENV, timeout=600)
     assert r.returncode == 2 and "Unknown metric 'rmse' for single_label_classification: pass one of ['accuracy', 'error_rate', 'f1', 'mcc']" in r.stderr
+
+def test_piped_script_prints_one_line_per_epoch(tmp_path):
+    "Output that is not a terminal (a pipe, a log, CI): fastai's table, one plain line per epoch, no progress-bar redraws (#35 item 7)"
+    _data(tmp_path)
+    script = textwrap.dedent(f'''
+        import pandas as pd
+        from fasthf.all import *
+        df = pd.read_csv({str(tmp_path/'data.csv')!r})
+        learn = SequenceClassificationLearner.from_df(df, {str(tiny_text_checkpoint('bert'))!r}, bs=16, max_length=24)
+        learn.fit_one_cycle(2, 1e-3)
+        learn.lr_find(show_plot=False)
+        with learn.no_bar(): learn.fit(1, 1e-4)
+        print('PROGRESS', type(learn.progress).__name__)
+    ''')
+    (tmp_path/'s.py').write_text(script)
+    r = subprocess.run([sys.executable, str(tmp_path/'s.py')], capture_output=True, text=True, env=ENV, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = r.stdout
+    assert '\r' not in out and '█' not in out, out[-2000:]
+    table = [l for l in out.splitlines() if l.startswith('epoch') or l[:1].isdigit()]
+    assert [l.split()[0] for l in table] == ['epoch', '0', '1'], out # lr_find prints nothing
+    assert "[0, " in out # under no_bar, fastai's Recorder prints its list, as without fasthf
+    assert 'PROGRESS HFProgressCallback' in out # no_bar gives back the same callback
