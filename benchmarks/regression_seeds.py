@@ -7,7 +7,7 @@ its default rate (5e-5) and at the best rate of `benchmarks/accuracy.py`'s grid 
 size and seed. Baselines (no seed): the training targets' mean for every row (Pearson 0 by construction; its RMSE is the
 floor a collapsed model sits on) and TF-IDF words + ridge regression, the linear model a careful user tries first.
 
-python benchmarks/regression_seeds.py [--seeds 0 1 2] [--y-scale 1]"""
+python benchmarks/regression_seeds.py [--quick] [--seeds 0 1 2] [--y-scale 1]"""
 import argparse, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
@@ -37,10 +37,12 @@ def main(argv=None):
     p.add_argument('--y-scale', type=float, default=1.)
     p.add_argument('--trainer-lrs', type=float, nargs='+', default=[acc.TRAINER_DEFAULT_LR, 1e-4])
     p.add_argument('--name', default='regression_seeds')
+    p.add_argument('--quick', action='store_true', help='32 training / 16 validation rows, one epoch, one seed, one Trainer rate (a smoke run)')
     b = p.parse_args(argv)
     quiet()
     a = acc.arg_parser().parse_args(['--tasks', 'regression', '--y-scale', str(b.y_scale)])
     a.epochs = 3
+    if b.quick: a.n_train, a.n_valid, a.epochs, a.max_length, b.seeds, b.trainer_lrs = 32, 16, 1, 32, b.seeds[:1], b.trainer_lrs[:1]
     on = device(a)
     from transformers import AutoTokenizer
     from fasthf.assets import minilm_path
@@ -62,7 +64,7 @@ def main(argv=None):
     for name, r, e in baselines(train, valid, xcols[0], ycols):
         summary.append(dict(side=name, pearson_mean=round(r, 4), pearson_sd=0., per_seed=[], rmse=round(e, 4)))
     table(summary, ['side', 'pearson_mean', 'pearson_sd', 'per_seed', 'rmse'])
-    report(b.name, dict(seeds=b.seeds, epochs=a.epochs, bs=a.bs, max_length=a.max_length, n_train=len(train), n_valid=len(valid),
+    report(b.name, dict(quick=b.quick, seeds=b.seeds, epochs=a.epochs, bs=a.bs, max_length=a.max_length, n_train=len(train), n_valid=len(valid),
                         y_scale=b.y_scale, runs=rows, summary=summary), on)
 
 if __name__ == '__main__': main()

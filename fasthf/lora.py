@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/lora.html.md"""
 
 # %% ../nbs/09_lora.ipynb #f42e50df
 from __future__ import annotations
-import contextlib, hashlib, json
+import contextlib, hashlib, json, warnings
 from pathlib import Path
 import torch
 from torch import nn
@@ -235,9 +235,16 @@ class LoRACallback(Callback):
                                 "it was made for another base model or other target modules.")
             set_peft_model_state_dict(self.peft, weights, adapter_name=name)
         else:
-            try: self.peft.load_adapter(str(path), adapter_name=name)
-            except (RuntimeError, ValueError) as e:
-                raise LoRAError(f"The adapter in {str(path)!r} does not fit this model ({e}): it was made for another base model.") from None
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                try: res = self.peft.load_adapter(str(path), adapter_name=name)
+                except (RuntimeError, ValueError) as e:
+                    raise LoRAError(f"The adapter in {str(path)!r} does not fit this model ({e}): it was made for another base model.") from None
+            # peft lists every other adapter's weights as "missing adapter keys": only a missing weight of the new adapter is one
+            missing = [k for k in getattr(res, 'missing_keys', []) if f'.{name}.' in k]
+            if missing: raise LoRAError(f"The adapter in {str(path)!r} does not fit this model ({missing[0]} is missing): it was made for another base model or other target modules.")
+            for w in caught:
+                if 'missing adapter keys' not in str(w.message): warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             self.set_adapter(name)
         self.learn.opt = None
 

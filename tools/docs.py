@@ -25,7 +25,8 @@ NBS = ROOT/'nbs'
 OUT = ROOT/'_docs'
 MARK = '.fasthf-docs'  # the build folders below hold this file: the tool only ever empties folders it wrote
 SKIP = {'99_all.ipynb'}  # exports `fasthf.all` only: nothing to read
-EXTRA = ['docs/architectures.md', 'docs/architectures-tokens.md', 'docs/benchmarks.md', 'docs/layout.md', 'benchmarks/results/ratios.png']  # files the README links to, kept at the same paths
+EXTRA = ['docs/architectures.md', 'docs/architectures-tokens.md', 'docs/benchmarks.md', 'docs/layout.md', 'docs/tasks.md', 'docs/training.md',
+         'docs/reliability.md', 'docs/sweep.md', 'benchmarks/results/ratios.png']  # files the README links to, kept at the same paths
 
 # Run first, hidden, in every notebook's kernel: fasthf imported once without import-time notices on the pages, and
 # `show_doc` as nbdev's own docs import it, rendered with fastcore's
@@ -114,7 +115,7 @@ def toc(pages):
     mods = [p for p in pages if not p.startswith('2')]
     tuts = [p for p in pages if p.startswith('2')]
     block = lambda cap, ps: '```{toctree}\n:caption: ' + cap + '\n:maxdepth: 1\n\n' + '\n'.join(ps) + '\n```\n'
-    return block('Modules', mods) + '\n' + block('Tutorials', tuts) + '\n' + block('Reference', ['docs/architectures', 'docs/architectures-tokens', 'docs/benchmarks', 'docs/layout'])
+    return block('Modules', mods) + '\n' + block('Tutorials', tuts) + '\n' + block('Reference', ['docs/tasks', 'docs/training', 'docs/reliability', 'docs/sweep', 'docs/architectures', 'docs/architectures-tokens', 'docs/benchmarks', 'docs/layout'])
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
