@@ -6,12 +6,12 @@ Docs: https://github.com/fasthf/fasthf/files.html.md"""
 
 # %% ../nbs/00a_files.ipynb #6f9058dc
 from __future__ import annotations
-import contextlib, fnmatch, json, os, shutil, tempfile
+import contextlib, fnmatch, json, os, re, shutil, tempfile, warnings
 from pathlib import Path
 
 # %% auto #0
 __all__ = ['HF_FOLDER_FILES', 'ADAPTER_FILES', 'OverwriteError', 'owned', 'conflicts', 'check_target', 'FileReadError',
-           'read_json', 'staged_folder', 'staged_file']
+           'read_json', 'manifest_name', 'written_by', 'recorded', 'staged_folder', 'staged_file']
 
 # %% ../nbs/00a_files.ipynb #5a2d1b00
 HF_FOLDER_FILES = ('config.json', 'generation_config.json', '*.safetensors', '*.safetensors.index.json', 'pytorch_model*.bin',
@@ -77,14 +77,52 @@ def read_json(
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise FileReadError(f"{str(path)!r} is not valid JSON ({e}). {fix}".strip()) from None
 
+# %% ../nbs/00a_files.ipynb #47f3de74
+def manifest_name(
+    what:str, # The writer (`save_pretrained`, `save_adapter`, `fasthf train`)
+)->str:
+    "The file in which the writer `what` records the files it put in a folder"
+    return 'fasthf_written_' + re.sub(r'[^a-z0-9]+', '_', what.lower()).strip('_') + '.json'
+
+def _read_manifest(path:Path)->set:
+    try: d = json.loads(path.read_text())
+    except (OSError, ValueError): return set() # no record (or not one fasthf can read): nothing is known to be the writer's
+    files = d.get('files', []) if isinstance(d, dict) else []
+    return {f for f in files if isinstance(f, str) and f and not f.startswith('/') and '..' not in f.split('/')}
+
+def written_by(
+    dest, # A folder
+    what:str, # The writer
+)->set:
+    "The relative paths that the writer `what` recorded as its own in `dest` (empty if it never wrote there)"
+    return _read_manifest(Path(dest)/manifest_name(what))
+
+def recorded(
+    dest, # A folder
+)->set:
+    "Every relative path under `dest` that some fasthf writer recorded as its own (its own folder's record or a sub-folder's)"
+    dest, res = Path(dest), set()
+    if not dest.is_dir(): return res
+    for m in dest.rglob('fasthf_written_*.json'):
+        pre = m.parent.relative_to(dest).as_posix()
+        res |= {f if pre == '.' else f'{pre}/{f}' for f in _read_manifest(m)} | {m.relative_to(dest).as_posix()}
+    return res
+
 # %% ../nbs/00a_files.ipynb #bf1adc3a
 def _umask()->int:
     m = os.umask(0); os.umask(m); return m
 
 def _publish(tmp:Path, dest:Path, owns, overwrite:bool, what:str, flag:str):
-    written = _files(tmp)
-    found = conflicts(dest, owns, written)
-    if found and not overwrite: check_target(dest, list(found), False, what, flag)
+    man = manifest_name(what)
+    if owns: (tmp/man).write_text(json.dumps({'writer': what, 'files': sorted(set(_files(tmp)) | {man})}, indent=1)) # a writer that owns nothing removes nothing: no record
+    written, existing = _files(tmp), set(_files(dest))
+    stale = sorted(p for p in written_by(dest, what) & existing if p not in written) # what this writer wrote before and writes no more
+    found = [p for p in written if p in existing] + stale
+    if not overwrite and (found or conflicts(dest, owns)): check_target(dest, list(found) + conflicts(dest, owns), False, what, flag)
+    kept = sorted(p for p in existing - set(written) - set(stale) - recorded(dest) if owned(p, owns))
+    if kept: warnings.warn(f"{str(dest)!r}: {', '.join(kept[:5])}{f' and {len(kept) - 5} more' if len(kept) > 5 else ''} "
+                           f"look like {what}'s files but no fasthf write recorded them: kept as they are. If they belong to an older "
+                           "model, remove them yourself, so that nothing reads them beside the new files.", stacklevel=4)
     os.chmod(tmp, 0o777 & ~_umask()) # `mkdtemp` makes 0700 folders
     if not dest.exists() or (dest.is_dir() and not any(dest.iterdir())):
         if dest.exists(): dest.rmdir()

@@ -357,16 +357,58 @@ def test_save_pretrained_refuses_a_folder_with_a_model(text_learner, tmp_path):
            'adapter_config.json', 'config.json', 'model-00001-of-00002.safetensors', 'overwrite=True', 'other files there are kept')
     assert digest(tmp_path) == before and not [p for p in tmp_path.parent.iterdir() if 'fasthf-tmp' in p.name]
 
-def test_save_pretrained_overwrite_replaces_only_the_model(text_learner, tmp_path):
+def test_save_pretrained_overwrite_keeps_what_fasthf_did_not_write(text_learner, tmp_path):
+    "overwrite=True replaces the files it writes (same paths) and removes only what fasthf recorded writing: another tool's model files are kept, and named (#36 item 1)"
     _foreign(tmp_path)
-    text_learner.save_pretrained(tmp_path, overwrite=True)
-    for n in ('README.md', 'notes.txt', 'data/train.csv'): assert (tmp_path/n).read_bytes() == FOREIGN[n], n # foreign files, byte for byte
-    for n in ('model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'adapter_config.json',
-              'adapter_model.safetensors'): assert not (tmp_path/n).exists(), n # stale files of the model it replaced
+    with pytest.warns(UserWarning, match='no fasthf write recorded them'):
+        text_learner.save_pretrained(tmp_path, overwrite=True)
+    for n in ('README.md', 'notes.txt', 'data/train.csv', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors',
+              'model.safetensors.index.json', 'adapter_config.json', 'adapter_model.safetensors'):
+        assert (tmp_path/n).read_bytes() == FOREIGN[n], n # not written by fasthf: kept byte for byte
+    assert json.loads((tmp_path/'config.json').read_text())['model_type'] == 'bert' # the model's own paths: replaced, as overwrite asks
+    for n in ('adapter_config.json', 'adapter_model.safetensors'): (tmp_path/n).unlink() # what the warning tells the user to do
     l2 = HFLearner.from_pretrained(tmp_path)
     assert torch.allclose(l2.predict('a good film')[2], text_learner.predict('a good film')[2], atol=1e-6)
-    from transformers import pipeline
-    assert pipeline('text-classification', model=str(tmp_path))('a good film')[0]['label'] in ('neg', 'pos')
+
+USER_AT_EVERY_DEPTH = {'notes.txt': b'top', 'extra.safetensors': b'user weights', 'fasthf_notes.json': b'{"mine": 1}', 'learner_v0.pkl': b'old',
+                       'checkpoints/epoch1.safetensors': b'ckpt', 'fasthf_runs/notes.json': b'{}', 'hf/best/model.safetensors': b'best',
+                       'hf/mine.safetensors': b'beside the model', 'a/b/c/config.json': b'{"deep": 1}', 'adapter/extra/notes.md': b'deep'}
+
+def _user_files(folder):
+    for n, b in USER_AT_EVERY_DEPTH.items(): (folder/n).parent.mkdir(parents=True, exist_ok=True); (folder/n).write_bytes(b)
+
+def _user_files_unchanged(folder):
+    for n, b in USER_AT_EVERY_DEPTH.items(): assert (folder/n).read_bytes() == b, n
+
+def test_every_writer_keeps_user_files_at_every_depth(text_learner, adapter, tmp_path):
+    "save_pretrained, save_adapter, export, the demo and fasthf train --overwrite, each writing twice into a folder the user added files to at every depth: they stay byte for byte (#36 item 1)"
+    from fasthf.demo import demo
+    path, df = adapter
+    lora = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    ckpt = str(tiny_text_checkpoint('bert'))
+    _texts_df(80).to_csv(tmp_path/'data.csv', index=False)
+    writers = {
+        'save_pretrained': lambda d: text_learner.save_pretrained(d, overwrite=True),
+        'save_adapter': lambda d: lora.lora.save_adapter(d, overwrite=True),
+        'export': lambda d: text_learner.export(d/'learner.pkl'),
+        'demo': lambda d: demo(n=60, epochs=1, bs=16, max_length=24, out=str(d), ckpt=ckpt, quiet=True, overwrite=True),
+        'fasthf train': lambda d: _ok(_cli('train', ckpt, str(tmp_path/'data.csv'), '--out', str(d), '--epochs', '1', '--quiet', '--overwrite')),
+    }
+    for name, write in writers.items():
+        d = tmp_path/name.replace(' ', '_')
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            write(d)
+            first = {p.relative_to(d).as_posix() for p in d.rglob('*') if p.is_file()}
+            _user_files(d)
+            write(d) # again, over the first write and the user's files
+        _user_files_unchanged(d)
+        second = {p.relative_to(d).as_posix() for p in d.rglob('*') if p.is_file()}
+        assert second == first | set(USER_AT_EVERY_DEPTH), (name, sorted(second ^ (first | set(USER_AT_EVERY_DEPTH))))
+
+def _ok(r):
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r
 
 def test_every_writer_into_a_folder_of_foreign_files(text_learner, adapter, tmp_path):
     "save_pretrained, save_adapter and export into one folder full of files with HF's names: every foreign file stays byte for byte"
