@@ -13,9 +13,10 @@ from .registry import register_modality
 from torch.nn.parallel import DataParallel, DistributedDataParallel
 
 # %% auto #0
-__all__ = ['CheckpointError', 'ArgumentRangeError', 'check_number', 'auto_class', 'head_architectures', 'checkpoint_source',
-           'hf_config', 'check_head', 'hf_tokenizer', 'hf_image_processor', 'hf_model', 'report_new_weights',
-           'unwrap_model', 'logits_of', 'HFInputTfm', 'dls_input_tfm', 'dls_with_input_tfm']
+__all__ = ['CheckpointError', 'brief', 'InputError', 'EmptyInputError', 'check_path_arg', 'ArgumentRangeError', 'check_number',
+           'auto_class', 'head_architectures', 'checkpoint_source', 'hf_config', 'check_head', 'hf_tokenizer',
+           'hf_image_processor', 'hf_model', 'report_new_weights', 'unwrap_model', 'logits_of', 'HFInputTfm',
+           'dls_input_tfm', 'dls_with_input_tfm']
 
 # %% ../nbs/00_core.ipynb #cb0d53f5
 class _Transformers:
@@ -28,6 +29,33 @@ transformers = _Transformers()
 # %% ../nbs/00_core.ipynb #e579363a
 class CheckpointError(ValueError):
     "A checkpoint that cannot be used as asked: the message says why and what to do instead."
+
+def brief(
+    x, # Any value a user passed
+    n:int=40, # Characters at most
+)->str:
+    "`x` in a few characters on one line, for an error message (a DataFrame by its shape)"
+    if type(x).__name__ == 'DataFrame' and hasattr(x, 'shape'): return f"DataFrame of {x.shape[0]} rows and {x.shape[1]} columns"
+    return ' '.join(repr(x).split())[:n]
+
+class InputError(TypeError):
+    "An entry point given an input of the wrong kind: the message says what to pass"
+
+class EmptyInputError(ValueError):
+    "An entry point given nothing to work on"
+
+def check_path_arg(
+    path, # What the user passed where a path belongs
+    what:str, # The call and what it reads, for the message ("read_conll takes the path of a CoNLL file")
+    exists:str|None='file', # 'file' or 'folder': it must exist as one; None: not checked
+)->Path:
+    "`path` as a `Path`, or fasthf's `InputError` (not a path) / `FileNotFoundError` (nothing there) naming the call"
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
+        raise InputError(f"{what}; got {type(path).__name__} {brief(path)}.")
+    p = Path(path)
+    if exists == 'file' and not p.is_file(): raise FileNotFoundError(f"{str(p)!r} is not a file{' (it is a folder)' if p.is_dir() else ''}: {what}.")
+    if exists == 'folder' and not p.is_dir(): raise FileNotFoundError(f"{str(p)!r} is not a folder{' (it is a file)' if p.is_file() else ''}: {what}.")
+    return p
 
 # %% ../nbs/00_core.ipynb #f1dbb3f9
 class ArgumentRangeError(ValueError):

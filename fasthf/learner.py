@@ -6,11 +6,12 @@ Docs: https://github.com/fasthf/fasthf/learner.html.md"""
 
 # %% ../nbs/10_learner.ipynb #1eaaea77
 from __future__ import annotations
-import importlib.metadata, json, numbers, os, warnings
+import importlib.metadata, json, numbers, os, pickle, warnings
 from fastai.basics import *
 from fastai.callback.all import *
 from .core import *
-from .files import HF_FOLDER_FILES, staged_folder, staged_file, read_json
+from .files import HF_FOLDER_FILES, staged_folder, staged_file, read_json, FileReadError
+from fastai.learner import load_learner as _fastai_load_learner
 from .registry import RegistryError, modality_class, all_modalities, task_class, all_tasks
 from .tasks import HFTask, task_for_dls, task_from_config
 from .sources import TargetSpec, check_split
@@ -21,15 +22,9 @@ from .optimizer import FusedAdam
 from .training import DeviceMixedPrecision, HFDistributedTrainer, padded_for_compile, compile_forward
 
 # %% auto #0
-__all__ = ['InputError', 'EmptyInputError', 'HFLearner', 'hf_learner', 'learner_from_source', 'is_model_card', 'model_card']
+__all__ = ['HFLearner', 'hf_learner', 'load_learner', 'learner_from_source', 'is_model_card', 'model_card']
 
 # %% ../nbs/10_learner.ipynb #0bae58a8
-class InputError(TypeError):
-    "An entry point given an input of the wrong kind: the message says what to pass"
-
-class EmptyInputError(ValueError):
-    "An entry point given nothing to work on"
-
 def _input_tfm(dls)->HFInputTfm:
     tfm = dls_input_tfm(dls)
     if tfm is None:
@@ -125,9 +120,9 @@ class HFLearner(Learner):
 
     def predict(self, item, rm_type_tfms=None, with_input=False):
         "fastai's `predict`, also on a raw item (a text, a pair of texts, an image: path, PIL image, array, bytes), checked first; or the task's own (token classification)"
-        if item is None or isinstance(item, numbers.Number) or (isinstance(item, (list, tuple, dict)) and not len(item)):
+        if item is None or isinstance(item, (numbers.Number, pd.DataFrame)) or (isinstance(item, (list, tuple, dict)) and not len(item)):
             raise InputError(f"predict takes one input of the kind the model was trained on, e.g. learn.predict({self._example()}); "
-                             f"got {type(item).__name__} {item!r:.40}. For many inputs, use `learn.get_preds(dl=learn.test_dl(items))`.")
+                             f"got {type(item).__name__} {brief(item)}. For many inputs, use `learn.get_preds(dl=learn.test_dl(items))`.")
         item = self.input_tfm.as_raw(item) # a pair as a list or the pipeline's dict
         if rm_type_tfms is None and not with_input and (res := self.task.predict(self, item)) is not None: return res
         # fastai's `predict`, but `get_preds` is told not to reorder one item (which would build a second DataLoader)
@@ -148,7 +143,7 @@ class HFLearner(Learner):
         "`dls.test_dl` that also takes raw items whatever the training items were; no worker processes while the model is on the CPU"
         if items is None or isinstance(items, (str, numbers.Number)) or not hasattr(items, '__len__'):
             raise InputError(f"test_dl takes a list of inputs (or a DataFrame / `datasets.Dataset` like the training data), e.g. "
-                             f"learn.test_dl([{self._example()}]); got {type(items).__name__} {items!r:.40}.")
+                             f"learn.test_dl([{self._example()}]); got {type(items).__name__} {brief(items)}.")
         if not len(items): raise EmptyInputError(f"test_dl got no inputs ({type(items).__name__} of length 0): there is nothing to predict. Pass at least one.")
         if _is_table(items) and not _is_table(getattr(self.dls.valid_ds, 'items', None)): items = self._table_inputs(items)
         # on the CPU the model's forward uses every core: a worker tokenizing beside it only takes them away (SST-2 dev: 12% slower)
@@ -327,6 +322,10 @@ def hf_learner(
     **kwargs
 )->HFLearner:
     "A `Learner` fine-tuning `ckpt` on `dls`"
+    if not isinstance(dls, DataLoaders):
+        raise InputError(f"hf_learner takes fastai DataLoaders built with a fasthf block, e.g. DataBlock(blocks=(HFTextBlock(ckpt), CategoryBlock), "
+                         f"get_x=ColReader('text'), get_y=ColReader('label')).dataloaders(df); got {type(dls).__name__} {brief(dls)}. "
+                         "For a DataFrame, a one-liner builds both: SequenceClassificationLearner.from_df(df, ckpt).")
     if max_grad_norm is not None: check_number('max_grad_norm', max_grad_norm, 0, lo_open=True, hint='1.0 is what Trainer uses.')
     tfm = _input_tfm(dls)
     task = task if task is not None else task_for_dls(dls) # not `ifnone`: it would ask the DataLoaders even when a task is given
@@ -348,6 +347,22 @@ def hf_learner(
     learn.base_model = str(ckpt)
     if freeze: learn.freeze()
     return learn
+
+# %% ../nbs/10_learner.ipynb #2c96dcb5
+def load_learner(
+    fname, # The file written by `learn.export` (a path, or an open binary file)
+    cpu:bool=True, # Load onto the CPU
+    pickle_module=pickle, # Passed to `torch.load`
+)->Learner:
+    "fastai's `load_learner`, with fasthf's errors for what is not a path, a missing file, and one that is not an exported learner"
+    if not hasattr(fname, 'read'):
+        fname = check_path_arg(fname, "load_learner takes the path of a file written by `learn.export`, e.g. load_learner('export.pkl')")
+        if fname.stat().st_size == 0: raise FileReadError(f"{str(fname)!r} is empty: it is not an exported learner. Export it again with `learn.export`.")
+    try: return _fastai_load_learner(fname, cpu=cpu, pickle_module=pickle_module)
+    except (EOFError, pickle.UnpicklingError, RuntimeError, ValueError) as e:
+        raise FileReadError(f"{str(fname)!r} cannot be loaded as an exported learner ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}): "
+                            "it is truncated, damaged or not a file written by `learn.export`. Export it again, or rebuild the model from its "
+                            "`save_pretrained` folder with `HFLearner.from_pretrained`.") from None
 
 # %% ../nbs/10_learner.ipynb #95ee71de
 def learner_from_source(

@@ -9,14 +9,15 @@ from __future__ import annotations
 import bisect, math
 import numpy as np, pandas as pd
 from fastai.basics import *
-from .core import check_number
+from .core import check_number, InputError, EmptyInputError, brief
 from .registry import TASK_ALIASES
 
 # %% auto #0
 __all__ = ['TABLE_FORMATS', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
-           'check_values', 'default_valid_col', 'df_source', 'dataset_parts', 'class_names', 'dataset_source',
-           'PlainColReader', 'DelimitedLabelReader', 'TargetSpec', 'target_spec', 'check_split', 'check_tagged_rows',
-           'check_tag_split', 'DataFileError', 'read_table', 'is_sequence_feature', 'DataFile']
+           'check_values', 'as_table', 'check_valid_col', 'default_valid_col', 'df_source', 'dataset_parts',
+           'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader', 'TargetSpec', 'target_spec',
+           'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError', 'read_table', 'is_sequence_feature',
+           'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -114,8 +115,29 @@ def _check_valid_pct(valid_pct):
     check_number('valid_pct', valid_pct, 0, 1, lo_open=True, hi_open=True,
                  hint='It is the share of rows held out to validate on (0.2 is common); metrics need some.')
 
+def as_table(
+    df, # What a `from_df` was given
+    what:str='from_df', # The call, for the message
+)->pd.DataFrame:
+    "`df` as a DataFrame (a list of dicts becomes one) with rows, else fasthf's `InputError` / `EmptyInputError` naming what to pass"
+    if isinstance(df, (list, tuple)) and all(isinstance(o, dict) for o in df): df = pd.DataFrame(list(df))
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"{what} takes a DataFrame (or a list of dicts), one row per example; got {type(df).__name__} {brief(df)}. "
+                         "A `datasets` dataset goes to from_dataset.")
+    if not len(df): raise EmptyInputError(f"{what} got a DataFrame with no rows (columns {list(df.columns)[:8]}): there is nothing to train on.")
+    return df
+
+def check_valid_col(valid_col, columns=None):
+    "`valid_col` is None or the name of a column of `columns`"
+    if valid_col is None: return
+    if not isinstance(valid_col, str):
+        raise InputError(f"valid_col is the name of a boolean column marking validation rows (e.g. valid_col='is_valid'); got {type(valid_col).__name__} {brief(valid_col)}.")
+    if columns is not None and valid_col not in columns:
+        raise ValueError(f"valid_col={valid_col!r} is not a column; the columns are {list(columns)}. Pass the name of the boolean column of validation rows.")
+
 def default_valid_col(df, valid_col=None)->str|None:
     "`valid_col`, or `'is_valid'` when `df` has that column (fastai's `ColSplitter` default), said in one line"
+    check_valid_col(valid_col, getattr(df, 'columns', None))
     if valid_col is None and 'is_valid' in getattr(df, 'columns', ()):
         print("fasthf: validation rows from the 'is_valid' column (fastai's ColSplitter convention; drop the column for a random split)")
         return 'is_valid'
@@ -123,7 +145,7 @@ def default_valid_col(df, valid_col=None)->str|None:
 
 def df_source(df, x_cols, label_cols, valid_col=None, valid_pct:float=0.2, seed:int|None=None, what:str='text')->tuple:
     "(`df` with its input and label columns and inputs checked, its splitter); a list of dicts becomes a DataFrame; an `is_valid` column splits it"
-    if isinstance(df, list): df = pd.DataFrame(df)
+    df = as_table(df)
     valid_col = default_valid_col(df, valid_col)
     if valid_col is None: _check_valid_pct(valid_pct)
     check_columns(df.columns, list(x_cols) + ([label_cols] if isinstance(label_cols, str) else list(label_cols or [])))
@@ -133,6 +155,8 @@ def df_source(df, x_cols, label_cols, valid_col=None, valid_pct:float=0.2, seed:
 
 def dataset_parts(ds, train_split:str='train', valid_split:str='validation')->list:
     "[train, valid] of a `DatasetDict`, or [ds] of a single `Dataset`"
+    if not hasattr(ds, 'column_names'):
+        raise InputError(f"from_dataset takes a `datasets.Dataset` or `DatasetDict`; got {type(ds).__name__} {brief(ds)}. A DataFrame or a list of dicts goes to from_df.")
     if hasattr(ds, 'keys') and not hasattr(ds, 'column_names') or isinstance(getattr(ds, 'column_names', None), dict):
         for s in (train_split, valid_split):
             if s not in ds: raise ValueError(f"The DatasetDict has no split {s!r}; its splits are {list(ds.keys())}. Pass train_split/valid_split.")

@@ -125,7 +125,7 @@ def test_missing_label_column(pairs_df, bert):
     pd.testing.assert_frame_equal(pairs_df, df0)
 
 def test_missing_valid_column(pairs_df, bert):
-    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert, valid_col='is_valid'), "Column 'is_valid' is not in the data", 'Pass')
+    raises(ValueError, lambda: SentencePairLearner.from_df(pairs_df, bert, valid_col='is_valid'), "valid_col='is_valid' is not a column", 'Pass the name')
 
 def test_nan_in_second_text_of_pair(pairs_df, bert):
     pairs_df.loc[5, 'sentence2'] = np.nan
@@ -797,3 +797,44 @@ def test_test_dl_given_no_inputs(bad, exc, phrase, bert):
     df = _labels_df(label=['pos', 'neg'] * 12)
     learn = SequenceClassificationLearner.from_df(df, bert, bs=8, max_length=16)
     raises(exc, lambda: learn.test_dl(bad), phrase)
+
+# ---------------------------------------------------------------- every entry point, every kind of nothing (#36: a class-level check)
+
+def _entry_points(learn, tok_learn):
+    from fasthf.all import TokenClassificationLearner, ImageClassificationLearner, read_conll, tag_sentences, load_learner
+    ck, ik = str(tiny_text_checkpoint('bert')), str(tiny_image_checkpoint('vit'))
+    ok_df = _texts_df()
+    return {
+        'predict': lambda x: learn.predict(x), 'test_dl': lambda x: learn.test_dl(x), 'tag_sentences': lambda x: tag_sentences(tok_learn, x),
+        'load_learner': lambda x: load_learner(x), 'HFLearner.from_pretrained': lambda x: HFLearner.from_pretrained(x),
+        'SequenceClassificationLearner.from_df': lambda x: SequenceClassificationLearner.from_df(x, ck),
+        'SentencePairLearner.from_df': lambda x: SentencePairLearner.from_df(x, ck),
+        'TokenClassificationLearner.from_df': lambda x: TokenClassificationLearner.from_df(x, ck),
+        'ImageClassificationLearner.from_df': lambda x: ImageClassificationLearner.from_df(x, ik, image_col='img'),
+        'ImageClassificationLearner.from_folder': lambda x: ImageClassificationLearner.from_folder(x, ik),
+        'SequenceClassificationLearner.from_dataset': lambda x: SequenceClassificationLearner.from_dataset(x, ck),
+        'TokenClassificationLearner.from_dataset': lambda x: TokenClassificationLearner.from_dataset(x, ck),
+        'TokenClassificationLearner.from_conll': lambda x: TokenClassificationLearner.from_conll(x, ck),
+        'read_conll': lambda x: read_conll(x), 'hf_learner': lambda x: hf_learner(x, ck),
+        'from_df(valid_col=...)': lambda x: SequenceClassificationLearner.from_df(ok_df, ck, valid_col=x if x is not None else 'missing'),
+        'from_df(ckpt)': lambda x: SequenceClassificationLearner.from_df(ok_df, x),
+    }
+
+@pytest.mark.parametrize('bad', [None, 3, [], pd.DataFrame()], ids=['None', 'int', 'empty list', 'empty DataFrame'])
+def test_every_entry_point_names_a_bad_input_itself(text_learner, bad, capsys):
+    "Every public entry point given None, an int, an empty list or an empty DataFrame raises fasthf's own one-line error, never fastai's dispatch assertion or a bare AttributeError / TypeError from pandas or os"
+    from fasthf.text.tags import TokenClassificationLearner
+    tok = TokenClassificationLearner.from_df(pd.DataFrame({'tokens': [['a', 'man'], ['the', 'house']] * 8, 'tags': [['O', 'B-PER'], ['O', 'B-LOC']] * 8}),
+                                             tiny_text_checkpoint('bert'), bs=8)
+    bare = []
+    for name, call in _entry_points(text_learner, tok).items():
+        try: res = call(bad)
+        except Exception as e:
+            tb = e.__traceback__
+            while tb.tb_next is not None: tb = tb.tb_next
+            raised_by = tb.tb_frame.f_code.co_filename # fasthf raised it, with its own message (not pandas, os or fastai's dispatch)
+            own = isinstance(e, (TypeError, ValueError, FileNotFoundError)) and f'{os.sep}fasthf{os.sep}' in raised_by and 'site-packages' not in raised_by.split(f'{os.sep}fasthf{os.sep}')[-1]
+            if not own or '\n' in str(e).strip() or not str(e).strip(): bare.append(f"{name}: {type(e).__module__}.{type(e).__name__}: {str(e)[:120]}")
+        else:
+            if not (name == 'tag_sentences' and isinstance(bad, list) and res == []): bare.append(f"{name}: no error") # no sentences: none tagged
+    assert not bare, '\n'.join(bare)

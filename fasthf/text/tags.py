@@ -13,8 +13,8 @@ from .words import *
 from ..tasks import HFTask, target_tfms, label_fields
 from ..learner import HFLearner, hf_learner
 from ..callback import PadTokenOutputs
-from ..core import check_number
-from ..sources import default_valid_col, row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
+from ..core import check_number, check_path_arg, InputError, brief
+from ..sources import as_table, default_valid_col, row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
 
 # %% auto #0
 __all__ = ['CONLL_SUFFIXES', 'TokenClassification', 'b_to_i', 'sentence_windows', 'SentenceRows', 'TokenClassificationLearner',
@@ -130,7 +130,7 @@ class TokenClassificationLearner(HFLearner):
         **kwargs # Passed to `hf_learner`
     ):
         "A token-classification learner from a DataFrame (or a list of dicts) of word lists and tag lists"
-        if isinstance(df, (list, tuple)): df = pd.DataFrame(list(df))
+        df = as_table(df)
         valid_col = default_valid_col(df, valid_col)
         for c in (words_col, tags_col) + ((valid_col,) if valid_col else ()):
             if c not in df.columns: raise ValueError(f"Column {c!r} is not in the DataFrame (columns: {list(df.columns)}).")
@@ -232,7 +232,8 @@ def read_conll(
     check:bool=True, # Raise if the tag column holds one value only (the tags are elsewhere): for training files
 )->pd.DataFrame: # Columns `tokens` and `tags`, one sentence per row
     "The sentences of a CoNLL file (`-DOCSTART-` lines skipped); a CoNLL-U file (ID, FORM, LEMMA, UPOS, ...) is read from FORM and UPOS"
-    lines = Path(path).read_text(encoding='utf-8-sig').splitlines() # a byte-order mark and CRLF line ends read as plain text
+    path = check_path_arg(path, "read_conll takes the path of a CoNLL file (one word and its tags per line, a blank line between sentences)")
+    lines = path.read_text(encoding='utf-8-sig').splitlines() # a byte-order mark and CRLF line ends read as plain text
     conllu = any(l.startswith('#') for l in lines[:50]) or any(len(p := l.split('\t')) == 10 and p[0].isdigit() for l in lines[:50])
     word_col = 1 if conllu else 0
     if conllu and tag_col == -1:
@@ -301,7 +302,7 @@ def tag_sentences(
 )->list: # Per sentence, as `predict`: (words with tag, score and span; entities; probabilities, one row per word)
     "Tag many sentences with one `test_dl` + `get_preds`: sentences longer than `max_length` in windows, merged back"
     if isinstance(items, str) or not isinstance(items, (list, tuple, L)):
-        raise TypeError(f"tag_sentences takes a list of sentences, got {type(items).__name__} ({items!r:.40}): pass [sentence], or "
+        raise InputError(f"tag_sentences takes a list of sentences, got {type(items).__name__} ({brief(items)}): pass [sentence], or "
                         "`learn.predict(sentence)` for one.")
     tfm, vocab = learn.input_tfm, learn.task.vocab
     for o in items: tfm.check_input(o, learn.dls)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
-from ..core import check_number
+from ..core import check_number, check_path_arg
 from ..sources import df_source, dataset_parts, dataset_source, target_spec, TargetSpec, DataFile
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
@@ -80,7 +80,7 @@ class ImageClassificationLearner(HFLearner):
         **kwargs # Passed to `hf_learner`
     ):
         "A learner from an ImageNet-style folder of images, one class per folder (the folder is only read)"
-        path = Path(path)
+        path = check_path_arg(path, "from_folder takes the path of a folder of class subfolders (path/train/<class>/*.jpg, path/valid/<class>/*.jpg)", exists=None)
         if not path.is_dir(): raise ValueError(f"{str(path)!r} is not a folder: pass a folder of class subfolders ({path}/train/<class>/*.jpg, {path}/valid/<class>/*.jpg).")
         if valid_pct is None:
             if not (path/train).is_dir(): raise ValueError(f"{str(path)!r} has no {train!r} folder: pass `train=`/`valid=` with the names of its training and "
