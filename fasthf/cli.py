@@ -187,7 +187,10 @@ def predict(
     else: learn = HFLearner.from_pretrained(m, bs=bs)
     items = list(items or [])
     if file:
-        lines = [l.rstrip('\n') for l in Path(file).read_text().splitlines() if l.strip()]
+        try: text = Path(file).read_text(encoding='utf-8-sig') # a byte-order mark is not part of the first input; CRLF ends are line ends
+        except (FileNotFoundError, IsADirectoryError): raise CLIError(f"--file {file!r} is not a file: pass a text file with one input per line.") from None
+        except UnicodeDecodeError as e: raise CLIError(f"--file {file!r} is not UTF-8 text ({e.reason} at byte {e.start}): save it as UTF-8.") from None
+        lines = [l.strip('\r') for l in text.splitlines() if l.strip()]
         items += [tuple(l.split('\t', 1)) for l in lines] if pair else lines
     elif pair:
         if len(items) % 2: raise CLIError(f"--pair takes inputs two by two; got {len(items)}.")

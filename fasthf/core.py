@@ -35,7 +35,7 @@ def brief(
     n:int=40, # Characters at most
 )->str:
     "`x` in a few characters on one line, for an error message (a DataFrame by its shape)"
-    if type(x).__name__ == 'DataFrame' and hasattr(x, 'shape'): return f"DataFrame of {x.shape[0]} rows and {x.shape[1]} columns"
+    if type(x).__name__ == 'DataFrame' and hasattr(x, 'shape'): return f"({x.shape[0]} rows, {x.shape[1]} columns)"
     return ' '.join(repr(x).split())[:n]
 
 class InputError(TypeError):

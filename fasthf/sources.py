@@ -14,10 +14,10 @@ from .registry import TASK_ALIASES
 
 # %% auto #0
 __all__ = ['TABLE_FORMATS', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
-           'check_values', 'as_table', 'check_valid_col', 'default_valid_col', 'df_source', 'dataset_parts',
-           'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader', 'TargetSpec', 'target_spec',
-           'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError', 'read_table', 'is_sequence_feature',
-           'DataFile']
+           'check_values', 'as_table', 'check_valid_col', 'check_valid_values', 'default_valid_col', 'df_source',
+           'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader', 'TargetSpec',
+           'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError', 'read_table',
+           'is_sequence_feature', 'DataFile']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -135,12 +135,22 @@ def check_valid_col(valid_col, columns=None):
     if columns is not None and valid_col not in columns:
         raise ValueError(f"valid_col={valid_col!r} is not a column; the columns are {list(columns)}. Pass the name of the boolean column of validation rows.")
 
+def check_valid_values(df, valid_col:str):
+    "The column `valid_col` of `df` holds booleans (or 0 / 1): anything else would be read as True everywhere by `ColSplitter`"
+    col = df[valid_col]
+    vals = set(col.dropna().unique().tolist())
+    if col.isna().any() or not vals <= {True, False, 0, 1}:
+        bad = [v for v in col.unique().tolist() if not (isinstance(v, (bool, int, float, np.bool_, np.integer)) and v in (0, 1))][:4]
+        raise ValueError(f"The validation column {valid_col!r} must hold True / False (or 1 / 0), one per row; it holds {col.dtype} values such as "
+                         f"{bad}. Convert it first, e.g. df[{valid_col!r}] = df[{valid_col!r}] == {bad[0]!r} (if that value marks validation rows).")
+
 def default_valid_col(df, valid_col=None)->str|None:
-    "`valid_col`, or `'is_valid'` when `df` has that column (fastai's `ColSplitter` default), said in one line"
+    "`valid_col`, or `'is_valid'` when `df` has that column (fastai's `ColSplitter` default), said in one line; its values checked"
     check_valid_col(valid_col, getattr(df, 'columns', None))
     if valid_col is None and 'is_valid' in getattr(df, 'columns', ()):
         print("fasthf: validation rows from the 'is_valid' column (fastai's ColSplitter convention; drop the column for a random split)")
-        return 'is_valid'
+        valid_col = 'is_valid'
+    if valid_col is not None: check_valid_values(df, valid_col)
     return valid_col
 
 def df_source(df, x_cols, label_cols, valid_col=None, valid_pct:float=0.2, seed:int|None=None, what:str='text')->tuple:
@@ -258,6 +268,12 @@ def target_spec(
         return TargetSpec(RegressionBlock(n_out=1), ColReader(c), task, dict(y_range=y_range),
                           f"fasthf: regression on {c!r} (1 output, MSE loss{f', y_range={tuple(y_range)}' if y_range else ''})")
     if task == 'multi_label_classification':
+        if label_delim is None and (i := next((i for i, v in enumerate(vs) if isinstance(v, str)), None)) is not None:
+            seps = [d for d in (';', ',', '|', ' ') if any(d in v for v in vs if isinstance(v, str))]
+            hint = (f"pass label_delim={seps[0]!r} (`--label-delim '{seps[0]}'`) if that separates them, or give lists of labels" if seps else
+                    "no row holds a separator: with one label per row this is single-label classification (task='classification')")
+            raise ValueError(f"Multi-label column {c!r} holds strings such as {vs[i]!r} ({row_name(i, index)}) and no label_delim says how to split "
+                             f"them into labels: {hint}.")
         rows = [list(v) if _listy(v) else ([o for o in v.split(label_delim) if o] if label_delim and isinstance(v, str) else [v]) for v in vs]
         found = sorted({o for r in rows for o in r}, key=str)
         if label_delim and (i := next((i for i, r in enumerate(rows) if any(isinstance(o, str) and o != o.strip() for o in r)), None)) is not None:

@@ -508,6 +508,35 @@ def test_cli_predict_pairs_on_single_text_model(text_learner, tmp_path):
     r = _cli('predict', str(tmp_path/'hf'), '--pair', 'a', 'b')
     assert r.returncode == 2 and 'trained on single texts' in r.stderr
 
+def test_cli_predict_file_with_bom_and_crlf(text_learner, tmp_path):
+    "fasthf predict --file reads a file saved by Windows Notepad (a byte-order mark, CRLF line ends) as the texts it holds (#36 item 4)"
+    text_learner.save_pretrained(tmp_path/'hf')
+    (tmp_path/'in.txt').write_bytes('\ufeffa good film\r\na dull film\r\n'.encode('utf-8'))
+    r = _cli('predict', '--json', str(tmp_path/'hf'), '--file', str(tmp_path/'in.txt'))
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l)['input'] for l in r.stdout.splitlines()] == ['a good film', 'a dull film']
+    (tmp_path/'latin1.txt').write_bytes('caf\xe9 au lait'.encode('latin-1'))
+    r = _cli('predict', str(tmp_path/'hf'), '--file', str(tmp_path/'latin1.txt'))
+    assert r.returncode == 2 and 'is not UTF-8 text' in r.stderr and 'Traceback' not in r.stderr
+    r = _cli('predict', str(tmp_path/'hf'), '--file', str(tmp_path/'nope.txt'))
+    assert r.returncode == 2 and 'is not a file' in r.stderr
+
+def test_validation_column_of_strings(bert, no_model_load):
+    "An is_valid column of 'yes' / 'no' is named, not read as 'all rows are for validation' (#36)"
+    df = _texts_df(); df['is_valid'] = ['yes' if i % 5 == 0 else 'no' for i in range(len(df))]
+    copy = df.copy()
+    raises(ValueError, lambda: SequenceClassificationLearner.from_df(df, bert), "The validation column 'is_valid' must hold True / False (or 1 / 0)",
+           "df['is_valid'] = df['is_valid'] ==")
+    pd.testing.assert_frame_equal(df, copy)
+
+def test_cli_multi_label_strings_without_delimiter(tmp_path):
+    "--task multi_label on strings without --label-delim: one line naming --label-delim, not an internal error with the labels read as characters (#36)"
+    df = _texts_df(); df['label'] = ['pos;neg' if i % 3 else 'neg' for i in range(len(df))]
+    df.to_csv(tmp_path/'d.csv', index=False)
+    r = _cli('train', str(tiny_text_checkpoint('bert')), str(tmp_path/'d.csv'), '--task', 'multi_label', '--out', str(tmp_path/'o'))
+    assert r.returncode == 2 and "pass label_delim=';' (`--label-delim ';'`)" in r.stderr and 'internal error' not in r.stderr, r.stderr
+    assert not (tmp_path/'o').exists()
+
 @pytest.mark.parametrize('bad', ['', '   ', '\t'])
 def test_empty_or_blank_text_in_training_rows(bert, bad, no_model_load):
     df = _texts_df(); df.loc['r7', 'text'] = bad
