@@ -136,6 +136,7 @@ class SequenceClassificationLearner(HFLearner):
                            class_names=names, thresh=thresh, y_range=y_range, splitter=lambda _: (rows, rows), index=index,
                            max_length=max_length, bs=bs, seed=seed, metrics=metrics, dl_kwargs=dl_kwargs, **kwargs)
         learn.dls.loaders[0] = learn.dls.train.new(cls=HFStreamDL, source=train, n_rows=n_train, buffer_size=buffer_size)
+        learn.dls.train.check_head() # the first buffer's rows through the pipelines now: a bad one is named before any step
         return learn
 
     @classmethod

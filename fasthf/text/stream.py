@@ -6,7 +6,7 @@ Docs: https://github.com/fasthf/fasthf/text_stream.html.md"""
 
 # %% ../../nbs/02a_text_stream.ipynb #2a5e0c03
 from __future__ import annotations
-import collections.abc, warnings
+import collections.abc, itertools, warnings
 import torch
 from fastai.basics import *
 from ..core import check_number
@@ -80,16 +80,29 @@ class HFStreamDL(HFTextDL):
                 head.append(row)
                 if k == world - 1: _check_same_order(head)
             if k >= end or k % world != rank: continue
-            try: it = self._after_item(tuple(tl.tfms(row) for tl in self.dataset.tls))
-            except SkipItemException:
-                if world > 1: raise ValueError(f"Row {k} of the training stream was skipped (`SkipItemException`): under DDP every process must make the "
-                                               "same number of batches. Remove such rows from the stream, or train in one process.") from None
-                continue
-            except (KeyError, ValueError, TypeError) as e:
-                hint = (" Its classes are the validation set's (or `vocab=`): pass `vocab=` with every class." if isinstance(e, KeyError) else '')
-                raise ValueError(f"Row {k} of the training stream: {e.args[0] if e.args else e}.{hint}") from e
+            try: it = self._row_item(k, row, world)
+            except SkipItemException: continue
             yield it
         if k + 1 < self.n_rows: warnings.warn(f"This stream held {k + 1} rows, not n_rows={self.n_rows}: the epoch (and its learning-rate schedule) ended early. Pass n_rows={k + 1}.")
+
+    def _row_item(self, k:int, row, world:int=1):
+        "Row `k` of the stream through the `Datasets`' pipelines and `after_item`; a row they refuse is named by its position in the stream"
+        try: return self._after_item(tuple(tl.tfms(row) for tl in self.dataset.tls))
+        except SkipItemException:
+            if world > 1: raise ValueError(f"Row {k} of the training stream was skipped (`SkipItemException`): under DDP every process must make the "
+                                           "same number of batches. Remove such rows from the stream, or train in one process.") from None
+            raise
+        except (KeyError, ValueError, TypeError) as e:
+            hint = (" Its classes are the validation set's (or `vocab=`): pass `vocab=` with every class." if isinstance(e, KeyError) else '')
+            raise ValueError(f"Row {k} of the training stream: {e.args[0] if e.args else e}.{hint}") from e
+
+    def check_head(self)->int:
+        "Read the stream's first `buffer_size` rows (the first buffer) through the pipelines, so that a bad row there is named before the first step; the number read"
+        k = -1
+        for k, row in enumerate(itertools.islice(iter(self.source), self.buffer_size)):
+            try: self._row_item(k, row)
+            except SkipItemException: pass
+        return k + 1
 
     def _shuffled(self, items):
         "`items` through a shuffle buffer of `buffer_size`: each leaves at a random time"
