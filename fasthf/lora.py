@@ -220,6 +220,12 @@ class LoRACallback(Callback):
             if not isinstance(e, (OSError, ValueError, RuntimeError)) and type(e).__name__ != 'SafetensorError': raise
             raise LoRAError(f"The adapter weights in {str(path)!r} (adapter_model.safetensors) cannot be read ({e}): the file is "
                             f"missing, truncated or corrupt. {fix}") from None
+        trained_head = list(self.peft.peft_config[self.peft.active_adapter].modules_to_save or [])
+        if trained_head and not cfg.modules_to_save:
+            raise LoRAError(f"The adapter in {str(path)!r} holds no head ({', '.join(trained_head)}): this learner's head is trained with its adapters, "
+                            f"and {'the adapter ' + repr(name) if name else 'it'} would run with the checkpoint's untrained head instead of that one. Load an "
+                            "adapter saved with its head (`LoRACallback(train_head=True)`, the default), or load this one on a learner made with "
+                            "`LoRACallback(train_head=False)`.")
         if name is None or name == self.peft.active_adapter:
             name = self.peft.active_adapter
             mine = self.peft.peft_config[name]

@@ -462,6 +462,18 @@ def test_save_adapter_refuses_a_folder_with_an_adapter(adapter, tmp_path):
         if not n.startswith('adapter_'): assert (tmp_path/n).read_bytes() == FOREIGN[n], n
     learn.lora.load_adapter(tmp_path)
 
+def test_headless_adapter_does_not_replace_a_trained_head(adapter, tmp_path):
+    "An adapter saved without its head, loaded into a learner whose head trains with its adapters: refused, not run with the checkpoint's untrained head (#36)"
+    path, df = adapter
+    learn = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4))
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-2)
+    headless = SequenceClassificationLearner.from_df(df, tiny_text_checkpoint('bert'), bs=16, max_length=32, cbs=LoRACallback(r=4, train_head=False))
+    headless.lora.save_adapter(tmp_path/'headless'); (tmp_path/'headless'/'fasthf_lora.json').unlink()
+    before = digest(tmp_path/'headless'); probs = learn.get_preds()[0]
+    for name in ('b', None):
+        raises(LoRAError, lambda: learn.lora.load_adapter(tmp_path/'headless', name=name), 'holds no head', "the checkpoint's untrained head", 'train_head=True')
+    assert torch.equal(learn.get_preds()[0], probs) and digest(tmp_path/'headless') == before
+
 def test_cli_train_refuses_an_earlier_run_before_training(tmp_path):
     _texts_df().to_csv(tmp_path/'data.csv', index=False)
     out = tmp_path/'out'; (out/'hf').mkdir(parents=True)
