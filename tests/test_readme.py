@@ -160,3 +160,10 @@ def test_code_span_names():
              'tag_col'}  # `read_conll`'s argument
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"
+
+def test_bad_input_count_is_the_catalogue():
+    "The number of bad-input cases the README and docs/reliability.md state is the number tests/test_bad_inputs.py holds"
+    r = subprocess.run([sys.executable, '-m', 'pytest', '--collect-only', '-q', '-p', 'no:randomly', str(ROOT/'tests'/'test_bad_inputs.py')],
+                       capture_output=True, text=True, cwd=ROOT, env={**os.environ, 'HF_HUB_OFFLINE': '1'})
+    n = int(re.search(r'(\d+) tests? collected', r.stdout).group(1))
+    for doc in (README, (ROOT/'docs'/'reliability.md').read_text()): assert f'{n} bad-input cases' in doc, n
