@@ -19,6 +19,7 @@ from .core import *
 from .files import *
 from .tasks import *
 from .sources import *
+from .datafile import *
 from .text.tokens import *
 from .text.show import *
 from .text.data import *

@@ -19,7 +19,7 @@ from fastai.callback.all import *
 from .core import check_number
 from .files import HF_FOLDER_FILES, ADAPTER_FILES, check_target, staged_folder
 from .registry import cli_learners, all_tasks
-from .sources import DataFile
+from .datafile import DataFile
 from .tasks import task_plot_files
 from .learner import HFLearner
 from .lora import LoRACallback

@@ -176,7 +176,7 @@ class HFLearner(Learner):
 
     @classmethod
     def from_cli(cls,
-        data, # What `fasthf train` was given (`fasthf.sources.DataFile`)
+        data, # What `fasthf train` was given (`fasthf.datafile.DataFile`)
         ckpt, # Hub name or local folder of the pretrained model
         opts:dict, # `fasthf train`'s options
         **kwargs # Passed to the learner (`bs`, `seed`, `cbs`)

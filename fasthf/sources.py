@@ -13,11 +13,10 @@ from .core import check_number, InputError, EmptyInputError, brief
 from .registry import TASK_ALIASES
 
 # %% auto #0
-__all__ = ['TABLE_FORMATS', 'is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name',
-           'check_values', 'as_table', 'check_valid_col', 'check_valid_values', 'default_valid_col', 'df_source',
-           'dataset_parts', 'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader', 'TargetSpec',
-           'target_spec', 'check_split', 'check_tagged_rows', 'check_tag_split', 'DataFileError', 'read_table',
-           'is_sequence_feature', 'DataFile']
+__all__ = ['is_missing', 'HFDatasetRows', 'source_column', 'ClassLabelReader', 'check_columns', 'row_name', 'check_values',
+           'as_table', 'check_valid_col', 'check_valid_values', 'default_valid_col', 'df_source', 'dataset_parts',
+           'class_names', 'dataset_source', 'PlainColReader', 'DelimitedLabelReader', 'TargetSpec', 'target_spec',
+           'check_split', 'check_tagged_rows', 'check_tag_split']
 
 # %% ../nbs/06_sources.ipynb #e125040f
 def is_missing(o)->bool:
@@ -423,70 +422,3 @@ def check_tag_split(tags, train, valid, vocab=None, index=None):
         if vocab is not None: raise ValueError(f"{where} has the tag {bad!r}, which is not in `vocab`: add it to `vocab`, or fix the tag.")
         raise ValueError(f"{where} (validation) has the tag {bad!r}, which no training sentence has, so the model cannot learn it: "
                          "move such sentences into training, or pass `vocab=` with every tag.")
-
-# %% ../nbs/06_sources.ipynb #5f11e002
-class DataFileError(ValueError):
-    "A data file fasthf cannot read: the message says which kinds it reads"
-
-TABLE_FORMATS = {'.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.json': 'json'}
-
-def read_table(
-    path, # A CSV, TSV or JSON(-lines) file
-    format:str='auto', # 'csv', 'tsv', 'jsonl', 'json', or 'auto': from the file's extension
-)->pd.DataFrame:
-    "A DataFrame from a CSV, TSV or JSON-lines file"
-    path = Path(path)
-    fmt = TABLE_FORMATS.get(path.suffix.lower()) if format == 'auto' else format
-    if fmt == 'csv': return pd.read_csv(path)
-    if fmt == 'tsv': return pd.read_csv(path, sep='\t')
-    if fmt in ('jsonl', 'json'): return pd.read_json(path, lines=fmt == 'jsonl')
-    raise DataFileError(f"{str(path)!r}: expected a .csv, .tsv or .jsonl file, a folder saved with `datasets`' save_to_disk, or an image folder.")
-
-def is_sequence_feature(feature)->bool:
-    "Is a `datasets` feature a sequence (a list of values per row: one tag per word)?"
-    return type(feature).__name__ in ('Sequence', 'List', 'LargeList')
-
-class DataFile:
-    "A data file or folder given to `fasthf train`: its table or saved `datasets` dataset, read once when first asked"
-    def __init__(self,
-        path, # The file or folder
-        format:str='auto', # 'auto' (from the extension), 'csv', 'tsv', 'jsonl', 'json' or 'conll' (`fasthf train --format`)
-        valid=None, # A file of validation rows in the same format (`--valid`): a table's rows are marked in an `is_valid` column
-    ):
-        self.path, self.format, self.valid, self._data = Path(path), format, (Path(valid) if valid else None), None
-        if self.valid is not None and not self.valid.is_file(): raise DataFileError(f"The validation file {str(self.valid)!r} does not exist.")
-        if self.valid is not None and self.path.is_dir():
-            raise DataFileError(f"--valid takes a file like the training file; {str(self.path)!r} is a folder (a saved dataset's validation split is --valid-split, an image folder's valid/).")
-    @property
-    def is_saved_dataset(self)->bool:
-        "Is it a folder written by `datasets`' `save_to_disk`?"
-        return self.path.is_dir() and any((self.path/f).exists() for f in ('dataset_dict.json', 'dataset_info.json', 'state.json'))
-    def dataset(self):
-        "The saved `Dataset` / `DatasetDict` (None if `path` is not a saved dataset)"
-        if not self.is_saved_dataset: return None
-        if self._data is None:
-            import datasets
-            self._data = datasets.load_from_disk(str(self.path))
-        return self._data
-    def table(self)->pd.DataFrame:
-        "The DataFrame of a table file (a `DataFileError` for other files)"
-        if self.format == 'conll': raise DataFileError(f"{str(self.path)!r} is read as CoNLL (--format conll): it holds words and their tags, not a table.")
-        if self._data is None:
-            df = read_table(self.path, self.format)
-            if self.valid is not None:
-                if 'is_valid' in df.columns: raise DataFileError(f"{str(self.path)!r} has an is_valid column and --valid names a validation file: use one of the two.")
-                df = pd.concat([df.assign(is_valid=False), read_table(self.valid, self.format).assign(is_valid=True)], ignore_index=True)
-            self._data = df
-        return self._data
-    def _first_part(self):
-        ds = self.dataset()
-        return ds if ds is None or hasattr(ds, 'features') else next(iter(ds.values()))
-    @property
-    def columns(self)->list:
-        "The columns of the table or of the dataset's (first) split"
-        return list(self._first_part().column_names) if self.is_saved_dataset else list(self.table().columns)
-    @property
-    def features(self)->dict:
-        "The `datasets` features (empty for a table)"
-        return self._first_part().features if self.is_saved_dataset else {}
-    def __repr__(self): return f"DataFile({str(self.path)!r})"

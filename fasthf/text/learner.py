@@ -9,7 +9,8 @@ from __future__ import annotations
 import collections.abc
 import pandas as pd
 from fastai.basics import *
-from ..sources import check_columns, class_names, df_source, dataset_parts, dataset_source, target_spec, DataFile
+from ..sources import check_columns, class_names, df_source, dataset_parts, dataset_source, target_spec
+from ..datafile import DataFile
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
 from .data import HFTextBlock

@@ -14,7 +14,8 @@ from ..tasks import HFTask, target_tfms, label_fields
 from ..learner import HFLearner, hf_learner
 from ..callback import PadTokenOutputs
 from ..core import check_number, check_path_arg, InputError, brief
-from ..sources import as_table, default_valid_col, row_name, check_columns, class_names, dataset_parts, DataFile, is_sequence_feature, check_tagged_rows, check_tag_split, HFDatasetRows
+from ..datafile import DataFile, is_sequence_feature
+from ..sources import as_table, default_valid_col, row_name, check_columns, class_names, dataset_parts, check_tagged_rows, check_tag_split, HFDatasetRows
 
 # %% auto #0
 __all__ = ['CONLL_SUFFIXES', 'TokenClassification', 'b_to_i', 'sentence_windows', 'SentenceRows', 'TokenClassificationLearner',

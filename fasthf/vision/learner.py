@@ -12,7 +12,8 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from fastai.basics import *
 from ..core import check_number, check_path_arg
-from ..sources import df_source, dataset_parts, dataset_source, target_spec, TargetSpec, DataFile
+from ..sources import df_source, dataset_parts, dataset_source, target_spec, TargetSpec
+from ..datafile import DataFile
 from ..tasks import HFTask
 from ..learner import HFLearner, learner_from_source
 from .data import HFImageBlock, ImageReadError
