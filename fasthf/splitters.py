@@ -18,6 +18,9 @@ def _nparams(m): return sum(p.numel() for p in m.parameters())
 def layer_stack(body:nn.Module)->tuple[str, nn.ModuleList]|None:
     "Name and module of the `nn.ModuleList` in `body` that holds the most parameters"
     lists = [(n, m) for n, m in body.named_modules() if isinstance(m, nn.ModuleList) and _nparams(m) > 0]
+    if not lists: # no ModuleList: an `nn.Sequential` of blocks that holds most of the body (timm's EfficientNet: `blocks`, its stages)
+        lists = [(n, m) for n, m in body.named_modules() if n and isinstance(m, nn.Sequential) and sum(_nparams(c) > 0 for c in m.children()) > 1
+                 and _nparams(m) > 0.5*_nparams(body)]
     if not lists: return None
     name, stack = max(lists, key=lambda o: _nparams(o[1]))
     # a stack of one block (ALBERT's shared layer group) may hold the real stack inside it
