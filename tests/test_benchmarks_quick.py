@@ -6,7 +6,7 @@ import pytest
 
 BENCH = Path(__file__).parent.parent/'benchmarks'
 
-@pytest.mark.parametrize('script', ['import_time.py', 'infer_text.py', 'train_text.py', 'lora.py', 'vision_input.py', 'optimizer.py', 'dls_build.py', 'compile.py', 'time_to_f1.py', 'stream.py', 'accuracy.py', 'regression_seeds.py'])
+@pytest.mark.parametrize('script', ['import_time.py', 'infer_text.py', 'train_text.py', 'lora.py', 'vision_input.py', 'optimizer.py', 'dls_build.py', 'compile.py', 'time_to_f1.py', 'stream.py', 'accuracy.py', 'regression_seeds.py', 'transfer.py'])
 def test_benchmark_quick(script, tmp_path):
     r = subprocess.run([sys.executable, str(BENCH/script), '--quick'], capture_output=True, text=True, timeout=1200,
                        env={**os.environ, 'HF_HUB_OFFLINE': '1', 'FASTHF_BENCH_OUT': str(tmp_path)})
