@@ -157,7 +157,8 @@ def test_code_span_names():
              'input_ids', 'decode_batch',  # a model input, a fastai `DataLoaders` method
              'n_train', 'buffer_size',  # arguments of `from_stream`
              'num_workers',  # a fastai `DataLoader` argument
-             'tag_col'}  # `read_conll`'s argument
+             'tag_col',  # `read_conll`'s argument
+             'timm_wrapper'}  # transformers' model type for timm models
     missing = sorted(n for n in names if n not in ns and n not in words and n not in methods and not other(n) and len(n) > 1)
     assert not missing, f"names in README code spans that `from fasthf.all import *` does not provide: {missing}"
 
