@@ -77,7 +77,10 @@ def lora_targets(
         prefix = f'{bname}.{st[0]}.' if bname else f'{st[0]}.'
         lin = [n for n in lin if n.startswith(prefix)]
     res = [n for n in lin if not in_head(n)]
-    if not res: raise LoRAError(f"Found no linear layer to adapt in this {type(model).__name__} outside its head: pass target_modules=.")
+    if not res: # a convolutional network (timm's EfficientNet, ResNet): its 1x1 convolutions, the linear maps over channels
+        pw = [n for n, mm in model.named_modules() if isinstance(mm, nn.Conv2d) and mm.groups == 1 and tuple(mm.kernel_size) == (1, 1) and not in_head(n)]
+        res = [n for n in pw if st is None or n.startswith(prefix)] or pw
+    if not res: raise LoRAError(f"Found no linear layer or 1x1 convolution to adapt in this {type(model).__name__} outside its head: pass target_modules=.")
     return res
 
 # %% ../nbs/09_lora.ipynb #3e805486
