@@ -300,7 +300,7 @@ class HFTextDL(SortedDL):
         "The texts of batch `b` as the user wrote them (a tuple for a pair), if `b` is the last `one_batch`; None otherwise"
         shown, idxs = getattr(self, '_shown', (None, None))
         tls = getattr(self.dataset, 'tls', None)
-        if shown is not b or not tls: return None
+        if shown is not b or not tls or not idxs: return None # a stream makes its items without `do_item`: decoded tokens
         texts = [tls[0][i] for i in idxs]
         written = lambda t: isinstance(t, str) or (isinstance(t, tuple) and all(isinstance(o, str) for o in t))
         return texts if all(map(written, texts)) else None
