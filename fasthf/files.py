@@ -118,7 +118,8 @@ def _publish(tmp:Path, dest:Path, owns, overwrite:bool, what:str, flag:str):
     written, existing = _files(tmp), set(_files(dest))
     stale = sorted(p for p in written_by(dest, what) & existing if p not in written) # what this writer wrote before and writes no more
     found = [p for p in written if p in existing] + stale
-    if not overwrite and (found or conflicts(dest, owns)): check_target(dest, list(found) + conflicts(dest, owns), False, what, flag)
+    if not overwrite and (taken := found + [p for p in existing if owned(p, owns) and p not in found]): # the folder listed once, not again per check
+        check_target(dest, taken, False, what, flag)
     kept = sorted(p for p in existing - set(written) - set(stale) - recorded(dest) if owned(p, owns))
     if kept: warnings.warn(f"{str(dest)!r}: {', '.join(kept[:5])}{f' and {len(kept) - 5} more' if len(kept) > 5 else ''} "
                            f"look like {what}'s files but no fasthf write recorded them: kept as they are. If they belong to an older "
